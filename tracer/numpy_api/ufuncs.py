@@ -1,0 +1,189 @@
+"""NumPy ufuncs on Tracers: the element-wise primitives, compositions of them, and the
+ufunc methods (reduce, accumulate, outer) that map onto primitives."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.special
+
+from ..ops import cumulative as C
+from ..ops.elementwise import BINARY, UNARY
+from ..primitive import REGISTRY
+from .basic import astype, aval, normalize_axis, reshape
+from .registry import implements_ufunc
+
+P = REGISTRY
+_LN2, _LN10 = float(np.log(2)), float(np.log(10))
+
+
+def _direct(prim):
+    return lambda *args: prim.bind(*args)
+
+
+for _name, _ufunc in {**UNARY, **BINARY}.items():
+    implements_ufunc(_ufunc)(_direct(P[_name]))
+
+
+def _float_of(x):
+    """x as NumPy's float loops see it (integers and bools become float64)."""
+    return x if aval(x).dtype.kind in "fc" else astype(x, np.float64)
+
+
+@implements_ufunc(np.positive)
+def positive(x):
+    return x
+
+
+@implements_ufunc(np.square)
+def square(x):
+    return P["mul"].bind(x, x)
+
+
+@implements_ufunc(np.reciprocal)
+def reciprocal(x):
+    return P["div"].bind(1.0, _float_of(x)) if aval(x).dtype.kind in "fc" else P["floor_divide"].bind(1, x)
+
+
+@implements_ufunc(np.exp2)
+def exp2(x):
+    return P["pow"].bind(2.0, _float_of(x))
+
+
+@implements_ufunc(np.log2)
+def log2(x):
+    return P["div"].bind(P["log"].bind(x), _LN2)
+
+
+@implements_ufunc(np.log10)
+def log10(x):
+    return P["div"].bind(P["log"].bind(x), _LN10)
+
+
+@implements_ufunc(np.hypot)
+def hypot(x, y):
+    return P["sqrt"].bind(P["add"].bind(square(x), square(y)))
+
+
+def _logaddexp(x, y, log1p_exp, scale):
+    m = P["max"].bind(x, y)
+    tail = log1p_exp(P["neg"].bind(P["abs"].bind(P["sub"].bind(x, y))))
+    # max(x, y) is already exact where it is infinite (and x - y would be nan there)
+    return P["select"].bind(P["isfinite"].bind(m), P["add"].bind(m, P["mul"].bind(tail, scale)), m)
+
+
+@implements_ufunc(np.logaddexp)
+def logaddexp(x, y):
+    return _logaddexp(x, y, lambda d: P["log1p"].bind(P["exp"].bind(d)), 1.0)
+
+
+@implements_ufunc(np.logaddexp2)
+def logaddexp2(x, y):
+    return _logaddexp(x, y, lambda d: P["log1p"].bind(P["pow"].bind(2.0, d)), 1 / _LN2)
+
+
+@implements_ufunc(np.isinf)
+def isinf(x):
+    return P["and"].bind(P["invert"].bind(P["isfinite"].bind(x)),
+                         P["invert"].bind(P["isnan"].bind(x)))
+
+
+def _bool(x):
+    return astype(x, np.bool_)
+
+
+@implements_ufunc(np.logical_not)
+def logical_not(x):
+    return P["invert"].bind(_bool(x))
+
+
+@implements_ufunc(np.logical_and)
+def logical_and(x, y):
+    return P["and"].bind(_bool(x), _bool(y))
+
+
+@implements_ufunc(np.logical_or)
+def logical_or(x, y):
+    return P["or"].bind(_bool(x), _bool(y))
+
+
+@implements_ufunc(np.logical_xor)
+def logical_xor(x, y):
+    return P["xor"].bind(_bool(x), _bool(y))
+
+
+@implements_ufunc(np.fabs)
+def fabs(x):
+    return P["abs"].bind(_float_of(x))
+
+
+@implements_ufunc(np.deg2rad, np.radians)
+def deg2rad(x):
+    return P["mul"].bind(_float_of(x), np.pi / 180)
+
+
+@implements_ufunc(np.rad2deg, np.degrees)
+def rad2deg(x):
+    return P["mul"].bind(_float_of(x), 180 / np.pi)
+
+
+@implements_ufunc(np.fmax)
+def fmax(x, y):
+    return P["select"].bind(P["isnan"].bind(y), x,
+                            P["select"].bind(P["isnan"].bind(x), y, P["max"].bind(x, y)))
+
+
+@implements_ufunc(np.fmin)
+def fmin(x, y):
+    return P["select"].bind(P["isnan"].bind(y), x,
+                            P["select"].bind(P["isnan"].bind(x), y, P["min"].bind(x, y)))
+
+
+@implements_ufunc(np.conjugate)
+def conjugate(x):
+    if aval(x).dtype.kind == "c":
+        raise NotImplementedError("np.conjugate of complex traced arrays is not supported")
+    return x
+
+
+@implements_ufunc(scipy.special.expit)
+def expit(x):
+    """The logistic sigmoid, 1 / (1 + exp(-x)), written to stay finite for large |x|."""
+    x = _float_of(x)
+    e = P["exp"].bind(P["neg"].bind(P["abs"].bind(x)))
+    return P["select"].bind(P["ge"].bind(x, 0), P["div"].bind(1.0, P["add"].bind(1.0, e)),
+                            P["div"].bind(e, P["add"].bind(1.0, e)))
+
+
+# --- ufunc methods ---------------------------------------------------------------------
+def _reduce_method(name):
+    def reduce(x, axis=0, dtype=None, keepdims=False):
+        from . import reductions
+        return getattr(reductions, name)(x, axis=axis, dtype=dtype, keepdims=keepdims)
+    return reduce
+
+
+for _u, _name in ((np.add, "sum"), (np.multiply, "prod"), (np.maximum, "max"),
+                  (np.minimum, "min"), (np.logical_and, "all"), (np.logical_or, "any")):
+    implements_ufunc(_u, method="reduce")(_reduce_method(_name))
+
+
+def _accumulate_method(prim):
+    def accumulate(x, axis=0, dtype=None):
+        x = x if dtype is None else astype(x, dtype)
+        return prim.bind(x, axis=normalize_axis(axis, aval(x).ndim, prim.name))
+    return accumulate
+
+
+for _u, _p in ((np.add, C.cumsum), (np.multiply, C.cumprod), (np.maximum, C.cummax),
+               (np.minimum, C.cummin)):
+    implements_ufunc(_u, method="accumulate")(_accumulate_method(_p))
+
+
+def _outer_method(ufunc):
+    def outer(x, y):
+        from .registry import call_ufunc
+        return call_ufunc(ufunc, (reshape(x, aval(x).shape + (1,) * aval(y).ndim), y), {})
+    return outer
+
+
+for _u in BINARY.values():
+    implements_ufunc(_u, method="outer")(_outer_method(_u))
