@@ -28,7 +28,7 @@ class _Names:
     def __call__(self, v) -> str:
         if isinstance(v, Const):
             if v.aval.ndim == 0:
-                return repr(v.value.item() if isinstance(v.value, np.generic) else v.value)
+                return repr(v.value.item() if isinstance(v.value, (np.generic, np.ndarray)) else v.value)
             return self.consts.setdefault(id(v.value), f"c{len(self.consts)}")
         if v not in self.names:
             k, name = len(self.names), ""
@@ -65,7 +65,7 @@ def _graph(graph: Graph, text: Text, names: _Names, indent: int):
         text.append(" " if i else "")
         _typed(v, text, names)
     text.append(" .\n")
-    for c in graph.constants:
+    for c in (c for c in graph.constants if c.aval.ndim):
         text.append(pad + "  ")
         _typed(c, text, names)
         text.append(" = ", _STYLE["kw"])
