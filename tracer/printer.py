@@ -19,7 +19,7 @@ _STYLE = {"var": "bold", "type": "dim cyan", "prim": "bold magenta", "const": "g
 
 
 class _Names:
-    """Variables a, b, ..., z, ba, ...; array constants c0, c1, ...; scalars inline."""
+    """Variables a, b, ..., z, aa, ab, ...; array constants c0, c1, ...; scalars inline."""
 
     def __init__(self):
         self.names: dict = {}

@@ -98,7 +98,7 @@ def getitem(x, index):
             if isinstance(e, Tracer):
                 raise IndexError("a scalar traced index needs an advanced-indexing context; "
                                  "use np.take(x, i, axis)")
-            i = int(e)
+            i = _as_int(e).item()
             if not -n <= i < n:
                 raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
             spec.append((i % n, 1, 1))
@@ -118,19 +118,24 @@ def _gather(y, axes, indices, contiguous):
     the broadcast index shape replaces the indexed axes where they were adjacent, else it
     goes first."""
     shape = aval(y).shape
-    idx_shape = np.broadcast_shapes(*(np.shape(i) if not isinstance(i, Tracer) else i.shape
-                                      for i in indices))
+    shapes = [np.shape(i) if not isinstance(i, Tracer) else i.shape for i in indices]
+    try:
+        idx_shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with "
+                         f"shapes {' '.join(map(str, shapes))}") from None
     flat = None
     for ax, i in zip(axes, indices):
         n = shape[ax]
         stride = int(np.prod([shape[a] for a in axes[axes.index(ax) + 1:]], dtype=np.int64))
-        i = wrap_negative(i if isinstance(i, Tracer) or aval_kind(i) in "iu" else _as_int(i), n)
+        i = wrap_negative(i if isinstance(i, Tracer) else _as_int(i), n)
         term = i if stride == 1 else P["mul"].bind(i, stride)
         flat = term if flat is None else P["add"].bind(flat, term)
     flat = broadcast_to(flat, idx_shape)
     rest = [a for a in range(len(shape)) if a not in axes]
     y = transpose(y, tuple(axes) + tuple(rest))
-    y = reshape(y, (-1,) + tuple(shape[a] for a in rest))
+    y = reshape(y, (int(np.prod([shape[a] for a in axes], dtype=np.int64)),)
+                + tuple(shape[a] for a in rest))   # not -1: the rest may be empty
     out = I.take.bind(y, flat, axis=0)
     if contiguous and axes[0] > 0:
         nb, k = len(idx_shape), axes[0]
@@ -153,7 +158,14 @@ def take(a, indices, axis=None, out=None, mode=None):
         a, axis = reshape(a, (-1,)), 0
     axis = normalize_axis(axis, aval(a).ndim, "take")
     indices = indices if isinstance(indices, Tracer) else _as_int(indices)
-    return I.take.bind(a, wrap_negative(indices, aval(a).shape[axis]), axis=axis)
+    n = aval(a).shape[axis]
+    if mode == "wrap":
+        indices = np.mod(indices, n)
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)
+    elif mode not in (None, "raise"):
+        raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
+    return I.take.bind(a, wrap_negative(indices, n), axis=axis)
 
 
 @implements(np.take_along_axis)

@@ -24,13 +24,20 @@ def matmul(x1, x2):
     xs, ys = aval(x).shape, aval(y).shape
     if not xs or not ys:
         raise ShapeError("matmul", "matmul does not take 0-d operands; use *", (aval(x), aval(y)))
+    if xs[-1] != ys[max(len(ys) - 2, 0)]:
+        raise ShapeError("matmul", f"the inner sizes {xs[-1]} and {ys[max(len(ys) - 2, 0)]} "
+                         "differ: x @ y needs x.shape[-1] == y.shape[-2]", (aval(x), aval(y)))
     if len(xs) == 1 and len(ys) == 1:
         return _contract(x, y, (0,), (0,))
     if len(xs) == 1:
         return reshape(matmul(reshape(x, (1, -1)), y), ys[:-2] + ys[-1:])
     if len(ys) == 1:
         return reshape(matmul(x, reshape(y, (-1, 1))), xs[:-1])
-    batch = np.broadcast_shapes(xs[:-2], ys[:-2])
+    try:
+        batch = np.broadcast_shapes(xs[:-2], ys[:-2])
+    except ValueError:
+        raise ShapeError("matmul", "the batch dimensions cannot be broadcast together",
+                         (aval(x), aval(y))) from None
     from .basic import broadcast_to
     x = broadcast_to(x, batch + xs[-2:])
     y = broadcast_to(y, batch + ys[-2:])
@@ -44,6 +51,9 @@ def dot(a, b, out=None):
     xs, ys = aval(x).shape, aval(y).shape
     if not xs or not ys:
         return P["mul"].bind(x, y)
+    if xs[-1] != ys[max(len(ys) - 2, 0)]:
+        raise ShapeError("dot", f"the sizes {xs[-1]} and {ys[max(len(ys) - 2, 0)]} of the summed "
+                         "axes differ (last of a, second-to-last of b)", (aval(x), aval(y)))
     return _contract(x, y, (len(xs) - 1,), (max(len(ys) - 2, 0),))
 
 

@@ -58,7 +58,8 @@ def _arg(prim, name):
     def reduce(a, axis=None, out=None, keepdims=False):
         _no_extras(name, out=out)
         if axis is None:
-            a, axis = reshape(a, (-1,)), 0
+            out = prim.bind(reshape(a, (-1,)), axis=0)
+            return reshape(out, (1,) * aval(a).ndim) if keepdims else out
         axis = normalize_axis(axis, aval(a).ndim, name)
         return _keep(prim.bind(a, axis=axis), a, (axis,), keepdims)
     return reduce
@@ -99,7 +100,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, 
     axes = normalize_axes(axis, aval(a).ndim, "var")
     centered = P["sub"].bind(a, _mean(a, axes, True))
     return P["div"].bind(sum(P["mul"].bind(centered, centered), axis=axes, keepdims=keepdims),
-                         np.maximum(_count(a, axes) - ddof, 0))
+                         int(np.maximum(_count(a, axes) - ddof, 0)))   # weak: keeps float32
 
 
 @implements(np.std)

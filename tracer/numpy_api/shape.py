@@ -154,8 +154,16 @@ def _take_slice(a, axis, start, stop, step=1):
     return S.slice_p.bind(a, spec=tuple(spec))
 
 
-@implements(np.split, np.array_split)
+@implements(np.split)
 def split(ary, indices_or_sections, axis=0):
+    n = aval(ary).shape[normalize_axis(axis, aval(ary).ndim, "split")]
+    if isinstance(indices_or_sections, (int, np.integer)) and n % int(indices_or_sections):
+        raise ValueError("array split does not result in an equal division; use np.array_split")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
     axis = normalize_axis(axis, aval(ary).ndim, "split")
     n = aval(ary).shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -239,8 +247,7 @@ def tile(A, reps):
 
 
 def _pad_widths(pad_width, ndim):
-    w = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width)
-                        else np.asarray(pad_width), (ndim, 2))
+    w = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))   # NumPy's rule
     return tuple((int(lo), int(hi)) for lo, hi in w)
 
 
@@ -353,12 +360,17 @@ def tril(m, k=0):
 
 @implements(np.round, np.around)
 def round_(a, decimals=0, out=None):
-    if aval(a).dtype.kind in "iub":
+    dtype = aval(a).dtype
+    if dtype.kind in "iub" and decimals >= 0:
         return a
     if decimals == 0:
         return P["round"].bind(a)
-    scale = 10.0 ** decimals
-    return P["div"].bind(P["round"].bind(P["mul"].bind(a, scale)), scale)
+    if decimals > 0:   # as NumPy: rint(a * 10**d) / 10**d, or rint(a / 10**-d) * 10**-d
+        scale = 10.0 ** decimals
+        return P["div"].bind(P["round"].bind(P["mul"].bind(a, scale)), scale)
+    scale = 10 ** -decimals
+    out = P["mul"].bind(P["round"].bind(P["div"].bind(a, float(scale))), scale)
+    return astype(out, dtype)
 
 
 def _broadcast_weights(a, weights, axis):

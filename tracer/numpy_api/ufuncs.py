@@ -2,11 +2,13 @@
 ufunc methods (reduce, accumulate, outer) that map onto primitives."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import scipy.special
 
 from ..ops import cumulative as C
-from ..ops.elementwise import BINARY, UNARY
+from ..ops.elementwise import BINARY, UNARY, _dtype_key
 from ..primitive import REGISTRY
 from .basic import astype, aval, normalize_axis, reshape
 from .registry import implements_ufunc
@@ -23,9 +25,19 @@ for _name, _ufunc in {**UNARY, **BINARY}.items():
     implements_ufunc(_ufunc)(_direct(P[_name]))
 
 
-def _float_of(x):
-    """x as NumPy's float loops see it (integers and bools become float64)."""
-    return x if aval(x).dtype.kind in "fc" else astype(x, np.float64)
+@lru_cache(maxsize=None)
+def _loop(ufunc, keys):
+    return ufunc.resolve_dtypes(keys + (None,) * ufunc.nout)[:ufunc.nin]
+
+
+def _in_loop_dtypes(ufunc, *args):
+    """The arguments cast to the input dtypes of the loop NumPy picks for them (bool and
+    int8 -> float16 for float ufuncs, int16 -> float32, ...), so a composition computes
+    in NumPy's dtype."""
+    types = [aval(a) for a in args]
+    dtypes = _loop(ufunc, tuple(_dtype_key(t) for t in types))
+    out = [a if t.dtype == d else astype(a, d) for a, t, d in zip(args, types, dtypes)]
+    return out[0] if len(out) == 1 else out
 
 
 @implements_ufunc(np.positive)
@@ -35,17 +47,22 @@ def positive(x):
 
 @implements_ufunc(np.square)
 def square(x):
+    x = _in_loop_dtypes(np.square, x)
     return P["mul"].bind(x, x)
 
 
 @implements_ufunc(np.reciprocal)
 def reciprocal(x):
-    return P["div"].bind(1.0, _float_of(x)) if aval(x).dtype.kind in "fc" else P["floor_divide"].bind(1, x)
+    x = _in_loop_dtypes(np.reciprocal, x)
+    if aval(x).dtype.kind in "fc":
+        return P["div"].bind(1, x)
+    # integer 1 / x truncates towards zero: only x = +-1 gives a nonzero result
+    return P["select"].bind(P["eq"].bind(P["abs"].bind(x), 1), x, 0)
 
 
 @implements_ufunc(np.exp2)
 def exp2(x):
-    return P["pow"].bind(2.0, _float_of(x))
+    return P["pow"].bind(2.0, _in_loop_dtypes(np.exp2, x))
 
 
 @implements_ufunc(np.log2)
@@ -60,6 +77,7 @@ def log10(x):
 
 @implements_ufunc(np.hypot)
 def hypot(x, y):
+    x, y = _in_loop_dtypes(np.hypot, x, y)
     return P["sqrt"].bind(P["add"].bind(square(x), square(y)))
 
 
@@ -72,11 +90,13 @@ def _logaddexp(x, y, log1p_exp, scale):
 
 @implements_ufunc(np.logaddexp)
 def logaddexp(x, y):
+    x, y = _in_loop_dtypes(np.logaddexp, x, y)
     return _logaddexp(x, y, lambda d: P["log1p"].bind(P["exp"].bind(d)), 1.0)
 
 
 @implements_ufunc(np.logaddexp2)
 def logaddexp2(x, y):
+    x, y = _in_loop_dtypes(np.logaddexp2, x, y)
     return _logaddexp(x, y, lambda d: P["log1p"].bind(P["pow"].bind(2.0, d)), 1 / _LN2)
 
 
@@ -112,17 +132,17 @@ def logical_xor(x, y):
 
 @implements_ufunc(np.fabs)
 def fabs(x):
-    return P["abs"].bind(_float_of(x))
+    return P["abs"].bind(_in_loop_dtypes(np.fabs, x))
 
 
 @implements_ufunc(np.deg2rad, np.radians)
 def deg2rad(x):
-    return P["mul"].bind(_float_of(x), np.pi / 180)
+    return P["mul"].bind(_in_loop_dtypes(np.deg2rad, x), np.pi / 180)
 
 
 @implements_ufunc(np.rad2deg, np.degrees)
 def rad2deg(x):
-    return P["mul"].bind(_float_of(x), 180 / np.pi)
+    return P["mul"].bind(_in_loop_dtypes(np.rad2deg, x), 180 / np.pi)
 
 
 @implements_ufunc(np.fmax)
@@ -147,7 +167,7 @@ def conjugate(x):
 @implements_ufunc(scipy.special.expit)
 def expit(x):
     """The logistic sigmoid, 1 / (1 + exp(-x)), written to stay finite for large |x|."""
-    x = _float_of(x)
+    x = _in_loop_dtypes(scipy.special.expit, x)
     e = P["exp"].bind(P["neg"].bind(P["abs"].bind(x)))
     return P["select"].bind(P["ge"].bind(x, 0), P["div"].bind(1.0, P["add"].bind(1.0, e)),
                             P["div"].bind(e, P["add"].bind(1.0, e)))
@@ -157,7 +177,8 @@ def expit(x):
 def _reduce_method(name):
     def reduce(x, axis=0, dtype=None, keepdims=False):
         from . import reductions
-        return getattr(reductions, name)(x, axis=axis, dtype=dtype, keepdims=keepdims)
+        extra = {} if dtype is None else {"dtype": dtype}   # any/all take no dtype
+        return getattr(reductions, name)(x, axis=axis, keepdims=keepdims, **extra)
     return reduce
 
 
