@@ -3,6 +3,8 @@ that records plain NumPy code, pytrees and the IR printer."""
 from . import ops, numpy_api  # noqa: F401  (register primitives and NumPy functions)
 from .api import make_graph
 from .at import at
+from . import random
+from .control_flow import cond, fori_loop, scan, while_loop
 from .builder import eval_graph, trace
 from .errors import (ConcretizationError, EscapedTracerError, InplaceUpdateError,
                      NumbaflowError, ShapeError, TransformError)
@@ -15,7 +17,7 @@ from .tracer import Tracer
 from .types import ArrayType
 
 __all__ = [
-    "make_graph", "eval_graph", "at", "trace", "ArrayType", "Var", "Const", "Op", "Graph",
+    "make_graph", "eval_graph", "at", "cond", "while_loop", "fori_loop", "scan", "random", "trace", "ArrayType", "Var", "Const", "Op", "Graph",
     "Primitive", "REGISTRY", "bind", "Tracer",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "tree_structure",
     "register_pytree_node", "register_dataclass",
