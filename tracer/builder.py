@@ -33,6 +33,7 @@ class Builder:
         self.ops: list[Op] = []
         self.captured: dict[int, tuple[Var, Tracer]] = {}
         self.consulted = False   # did Python code read a concrete value?
+        self.values: dict = {}   # Var -> concrete value (concrete traces), reused by transforms
 
     def new_input(self, aval: ArrayType, value=None) -> Tracer:
         var = Var(aval)
@@ -70,6 +71,9 @@ class Builder:
         elif out_vals is None:
             out_vals = [None] * len(out_avals)
         outs = tuple(Var(a) for a in out_avals)
+        if concrete:
+            out_vals = [_weak_scalar(v, o) if v.aval.weak else o for v, o in zip(outs, out_vals)]
+            self.values.update(zip(outs, out_vals))
         self.ops.append(Op(prim, tuple(in_vars), outs, params, user_location()))
         tracers = [Tracer(self, v, val) for v, val in zip(outs, out_vals)]
         return tracers if prim.multiple_results else tracers[0]
@@ -109,10 +113,20 @@ def eval_graph(graph: Graph, args) -> list:
             outs = op.prim.bind(*ins, **op.params)
             if not op.prim.multiple_results:
                 outs = (outs,)
+            if any(v.aval.weak for v in op.outputs):
+                outs = [_weak_scalar(v, o) for v, o in zip(op.outputs, outs)]
             env.update(zip(op.outputs, outs))
     finally:
         loc_override.loc = saved
     return [env[v] if isinstance(v, Var) else v.value for v in graph.outputs]
+
+def _weak_scalar(var, value):
+    """NumPy answers an op on weak (Python) scalars with a NumPy scalar, which promotes
+    strongly; a Python scalar keeps the dtypes the graph was typed with (i32 + 2*3 is i32)."""
+    if var.aval.ndim == 0 and not isinstance(value, Tracer):
+        return np.asarray(value).item()
+    return value
+
 
 def dead_code_elimination(graph: Graph) -> Graph:
     live = {v for v in graph.outputs if isinstance(v, Var)}
