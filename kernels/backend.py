@@ -3,17 +3,20 @@ of arrays` (one per graph output). The graph passes run before a backend sees th
 so a new backend (CUDA) adds code generation only."""
 from __future__ import annotations
 
+import os
 from typing import Callable, Protocol
 
 from tracer import Graph, eval_graph
 
-__all__ = ["Backend", "register_backend", "get_backend", "BACKENDS"]
+__all__ = ["Backend", "register_backend", "get_backend", "default_backend", "BACKENDS"]
 
 
 class Backend(Protocol):
+    """`compile(graph, fastmath=False)`; the program takes the graph's inputs as given to
+    jit: ndarrays, NumPy scalars, or Python scalars where the input type is weak."""
     name: str
 
-    def compile(self, graph: Graph) -> Callable[..., list]:
+    def compile(self, graph: Graph, *, fastmath: bool = False) -> Callable[..., list]:
         ...
 
 
@@ -32,11 +35,23 @@ def get_backend(name: str) -> Backend:
         raise ValueError(f"unknown backend {name!r}; available: {sorted(BACKENDS)}") from None
 
 
+def default_backend() -> Backend:
+    """$NUMBAFLOW_BACKEND if set, else "cpu" (Numba) when `kernels.cpu` imports, else "numpy"."""
+    name = os.environ.get("NUMBAFLOW_BACKEND")
+    if name in (None, "", "cpu") and "cpu" not in BACKENDS:
+        try:
+            import kernels.cpu  # noqa: F401  (registers "cpu"; imports Numba, so only now)
+        except ModuleNotFoundError as e:
+            if name == "cpu" or e.name not in ("kernels.cpu", "numba"):
+                raise
+    return get_backend(name or ("cpu" if "cpu" in BACKENDS else "numpy"))
+
+
 class _Reference:
     """Evaluates the graph with NumPy, op by op: the semantics every backend must match."""
     name = "numpy"
 
-    def compile(self, graph: Graph):
+    def compile(self, graph: Graph, *, fastmath: bool = False):   # exact: no fastmath
         return lambda *arrays: eval_graph(graph, arrays)
 
 
