@@ -34,9 +34,10 @@ class Const:
         return f"Const({self.value!r})" if self.aval.ndim == 0 else f"Const({self.aval})"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Op:
-    """One application of a primitive: `outputs = prim(*inputs, **params)`."""
+    """One application of a primitive: `outputs = prim(*inputs, **params)`. Never mutated
+    once recorded (not frozen only because that makes recording slower)."""
     prim: object
     inputs: tuple
     outputs: tuple

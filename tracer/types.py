@@ -1,7 +1,7 @@
 """Abstract values: the shape and dtype every rule works on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 import numpy as np
 
@@ -22,17 +22,16 @@ def short_dtype(dtype: np.dtype) -> str:
     return _SHORT.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
-@dataclass(frozen=True, slots=True)
 class ArrayType:
     """Shape and dtype of an array. `weak` marks Python scalars, which NumPy 2 lets the
-    other operand's dtype win over (np.float32(1) * 2.0 is float32)."""
-    shape: tuple
-    dtype: np.dtype
-    weak: bool = False
+    other operand's dtype win over (np.float32(1) * 2.0 is float32). Treat it as immutable
+    (it is hashed); a plain slotted class because one is built per traced value."""
+    __slots__ = ("shape", "dtype", "weak")
 
-    def __post_init__(self):
-        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
-        object.__setattr__(self, "dtype", np.dtype(self.dtype))
+    def __init__(self, shape, dtype, weak: bool = False):
+        self.shape = tuple(map(int, shape))
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+        self.weak = weak
 
     @property
     def ndim(self) -> int:
@@ -40,10 +39,17 @@ class ArrayType:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def strong(self) -> "ArrayType":
         return ArrayType(self.shape, self.dtype) if self.weak else self
+
+    def __eq__(self, other):
+        return (isinstance(other, ArrayType) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak == other.weak)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak))
 
     def __str__(self) -> str:
         return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
@@ -51,13 +57,21 @@ class ArrayType:
     __repr__ = __str__
 
 
+_SCALAR_TYPES = {t: np.result_type(t(0)) for t in (bool, int, float, complex)}
+
+
 def type_of(x) -> ArrayType:
     """The ArrayType of a concrete value (Python scalars are weak)."""
-    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
-        return ArrayType((), np.result_type(x), weak=True)
+    cls = type(x)
+    if cls is np.ndarray:
+        return ArrayType(x.shape, x.dtype)
+    if cls in _SCALAR_TYPES:
+        return ArrayType((), _SCALAR_TYPES[cls], weak=True)
     aval = getattr(x, "aval", None)
     if isinstance(aval, ArrayType):
         return aval
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
+        return ArrayType((), np.result_type(x), weak=True)
     x = np.asarray(x)
     return ArrayType(x.shape, x.dtype)
 
