@@ -3,28 +3,11 @@
     from transforms import grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian
     from transforms import custom_vjp, vmap, jit
 
-Submodules are imported on first use, so `import transforms` does not import Numba."""
-from __future__ import annotations
+None of them imports Numba: the CPU backend is imported the first time `jit` compiles."""
+from .autodiff import (custom_vjp, grad, hessian, jacfwd, jacrev, jvp, linearize,
+                       value_and_grad, vjp)
+from .batching import vmap
+from .jit import jit  # binds the function over the submodule's name
 
-import importlib
-
-_WHERE = {
-    "grad": ".autodiff", "value_and_grad": ".autodiff", "vjp": ".autodiff", "jvp": ".autodiff",
-    "jacfwd": ".autodiff", "jacrev": ".autodiff", "hessian": ".autodiff",
-    "custom_vjp": ".autodiff", "linearize": ".autodiff",
-    "vmap": ".batching",
-    "jit": ".jit",
-}
-__all__ = sorted(set(_WHERE) - {"linearize"})
-
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'transforms' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_WHERE))
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian",
+           "custom_vjp", "vmap", "jit"]
