@@ -42,6 +42,8 @@ def _numpy(x, y, *, contract, batch):
     k = int(np.prod(sizes(x, xc), dtype=np.int64))
     xm = np.transpose(x, xb + xf + xc).reshape(-1, int(np.prod(mshape, dtype=np.int64)), k)
     ym = np.transpose(y, yb + yc + yf).reshape(-1, k, int(np.prod(nshape, dtype=np.int64)))
+    if not bshape:      # as 2-D: NumPy's 3-D matmul skips BLAS on a transposed operand's strides
+        xm, ym = xm[0], ym[0]
     out = np.matmul(xm.astype(dtype, copy=False), ym.astype(dtype, copy=False))
     return out.reshape(bshape + mshape + nshape)
 
