@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.timing import median_seconds  # noqa: E402
 
 from tracer import log_softmax  # noqa: E402
 from transforms import grad  # noqa: E402
@@ -62,16 +63,6 @@ def make_numpy_grad(activation: str):
     return numpy_grad
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    fn()   # warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
@@ -94,8 +85,8 @@ def main(argv=None) -> None:
         assert got[name].dtype == np.float32, (name, got[name].dtype)
         np.testing.assert_allclose(got[name], want[name], rtol=2e-3, atol=2e-6)
 
-    t_auto = _median_seconds(lambda: auto(params, x, y), args.repeats)
-    t_hand = _median_seconds(lambda: by_hand(params, x, y), args.repeats)
+    t_auto = median_seconds(lambda: auto(params, x, y), args.repeats)
+    t_hand = median_seconds(lambda: by_hand(params, x, y), args.repeats)
     print(f"grad of an MLP {'-'.join(map(str, SIZES))} ({args.activation}, softmax "
           f"cross-entropy), batch {args.batch}, float32; median of {args.repeats} runs")
     print(f"{'':28}{'median ms':>12}{'ratio':>10}")

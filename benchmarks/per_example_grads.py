@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.timing import median_seconds  # noqa: E402
 
 from tracer import tree_map  # noqa: E402
 from transforms import grad, jit, vmap  # noqa: E402
@@ -41,16 +42,6 @@ def numpy_per_example_grads(params, xs, ys):
     d_pre = (d_logits @ params["w2"].T) * (1 - h * h)
     return {"w1": xs[:, :, None] * d_pre[:, None, :], "b1": d_pre,
             "w2": h[:, :, None] * d_logits[:, None, :], "b2": d_logits}
-
-
-def _median_seconds(fn, repeats: int) -> float:
-    fn()   # warm up: compile, fill caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main(argv=None) -> None:
@@ -86,7 +77,7 @@ def main(argv=None) -> None:
     for name, fn in candidates.items():   # every method computes the same gradients
         tree_map(lambda got, want: np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10,
                                                               err_msg=name), fn(), reference)
-    medians = {name: _median_seconds(fn, args.repeats if "loop" not in name
+    medians = {name: median_seconds(fn, args.repeats if "loop" not in name
                                      else max(3, args.repeats // 4))
                for name, fn in candidates.items()}
 

@@ -98,7 +98,7 @@ class Tracer:
         return self.value
 
     def __bool__(self):
-        return bool(self._concrete(f"bool() of a traced array (e.g. `if x:` or `while x:`)"))
+        return bool(self._concrete("bool() of a traced array (e.g. `if x:` or `while x:`)"))
 
     def __float__(self):
         return float(self._concrete("float() of a traced array"))

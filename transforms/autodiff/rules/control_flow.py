@@ -162,7 +162,6 @@ def _while_vjp(cts, primals, outs, active, *, cond_graph, body_graph, n_cond, n_
             "fori_loop with Python-int bounds")
     c_vals, b_consts = values[:n_cond], primals[n_cond:n_cond + n_body]
     carry, carry_vals = list(primals[n_cond + n_body:]), values[n_cond + n_body:]
-    b_vals = values[n_cond:n_cond + n_body]
     wanted = list(active[n_cond:n_cond + n_body]) + [is_float(t) for t in body_graph.in_types[n_body:]]
     steps = []
     while bool(eval_graph(cond_graph, c_vals + carry_vals)[0]):
