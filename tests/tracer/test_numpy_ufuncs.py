@@ -50,12 +50,15 @@ def _negated(lo_hi):
     return lo_hi if lo <= 0 else (-hi, hi)
 
 
-@pytest.mark.parametrize("dtype", DTYPES + (np.int32, np.bool_), ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("ufunc", list(UNARY), ids=_name)
+def _pairs(ufuncs, dtypes, undefined_on_bool):
+    """(ufunc, dtype) pairs NumPy has a loop for."""
+    return [pytest.param(u, d, id=f"{_name(u)}-{np.dtype(d).name}") for u in ufuncs for d in dtypes
+            if _accepts(u, d) and not (d == np.bool_ and u in undefined_on_bool)]
+
+
+@pytest.mark.parametrize("ufunc,dtype", _pairs(UNARY, DTYPES + (np.int32, np.bool_),
+                                                (np.negative, np.positive, np.sign)))
 def test_unary_ufunc(ufunc, dtype):
-    if not _accepts(ufunc, dtype) or (dtype == np.bool_ and ufunc in (np.negative, np.positive,
-                                                                      np.sign)):
-        pytest.skip("NumPy has no loop for this dtype")
     lo, hi = UNARY[ufunc]
     for shape in [(), (3, 4), (2, 1, 3)]:
         x = sample(shape, dtype, lo, hi)
@@ -71,12 +74,9 @@ def test_unary_ufuncs_on_nonfinite_values():
         assert_traces_like_numpy(ufunc, x)
 
 
-@pytest.mark.parametrize("dtype", DTYPES + (np.bool_,), ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("ufunc", list(BINARY), ids=_name)
+@pytest.mark.parametrize("ufunc,dtype", _pairs(BINARY, DTYPES + (np.bool_,), (
+    np.subtract, np.power, np.floor_divide, np.mod, np.divide)))
 def test_binary_ufunc_broadcasting(ufunc, dtype):
-    if not _accepts(ufunc, dtype) or (dtype == np.bool_ and ufunc in (
-            np.subtract, np.power, np.floor_divide, np.mod, np.divide)):
-        pytest.skip("not a NumPy loop, or undefined on bools")
     (xlo, xhi), (ylo, yhi) = BINARY[ufunc]
     x = sample((3, 1), dtype, xlo, xhi)
     y = sample((4,), dtype, *_negated((ylo, yhi)) if ufunc is not np.power else (ylo, yhi), seed=1)
