@@ -203,7 +203,6 @@ def test_simplify_reaches_a_fixed_point_and_keeps_results():
 
 
 def test_passes_recurse_into_subgraphs_and_keep_other_params():
-    pytest.importorskip("tracer.ops.control_flow")
     cond = REGISTRY["cond"]
     branch_b = _Build(((3,), F32))
     bx, = branch_b.inputs

@@ -1,23 +1,18 @@
 import dataclasses
-import importlib
 from typing import NamedTuple
 
 import numpy as np
 import pytest
 
 from tracer import ConcretizationError, TransformError, make_graph, register_dataclass
-from transforms import jit
+from transforms import grad, jit, vmap
 from transforms.jit import Jitted
-from kernels.backend import BACKENDS, default_backend, get_backend
+from kernels.backend import default_backend, get_backend
 
 
-def _available_backends():
-    names = ["numpy"]
-    try:
-        default_backend()
-    except Exception:       # a broken "cpu" is reported by its own tests
-        pass
-    return names + (["cpu"] if "cpu" in BACKENDS else [])
+import kernels.cpu  # noqa: F401,E402  (registers the "cpu" backend)
+
+BACKEND_NAMES = ["numpy", "cpu"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -29,17 +24,9 @@ def _private_kernel_cache(tmp_path_factory):
     patch.undo()
 
 
-@pytest.fixture(params=_available_backends())
+@pytest.fixture(params=BACKEND_NAMES)
 def backend(request):
     return request.param
-
-
-def _transform(name):
-    """grad / vmap are written alongside jit: skip (saying why) until they import."""
-    try:
-        return getattr(importlib.import_module("transforms"), name)
-    except Exception as e:  # noqa: BLE001
-        pytest.skip(f"transforms.{name} does not import yet: {e!r}")
 
 
 class _Recording:
@@ -83,8 +70,6 @@ _CASES = [("numpy", f, a) for f, a in _FUNCTIONS] + [("cpu", f, a) for f, a in _
 
 @pytest.mark.parametrize("backend_name, fun, args", _CASES)
 def test_results_equal_numpy(backend_name, fun, args):
-    if backend_name not in _available_backends():
-        pytest.skip(f"backend {backend_name!r} is not registered")
     backend = backend_name
     f = jit(fun, backend=backend)
     for _ in range(2):                                           # traced, then cached
@@ -240,7 +225,6 @@ def test_jit_inside_make_graph_and_jit_is_inlined():
 
 
 def test_tracers_never_take_the_fast_path():
-    vmap = _transform("vmap")
     f = jit(lambda x: np.sum(x * x), backend="numpy")
     xs = rng.normal(size=(6, 3))
     _check(f(xs[0]), np.sum(xs[0] ** 2))                        # cached under f64[3]
@@ -251,7 +235,6 @@ def test_tracers_never_take_the_fast_path():
 
 
 def test_jit_inside_vmap_and_vmap_inside_jit():
-    vmap = _transform("vmap")
 
     def f(x, w):
         return np.tanh(x @ w).sum()
@@ -262,7 +245,6 @@ def test_jit_inside_vmap_and_vmap_inside_jit():
 
 
 def test_jit_inside_grad_and_grad_inside_jit():
-    grad = _transform("grad")
 
     def loss(w, x):
         return np.mean(np.tanh(x @ w) ** 2)
@@ -272,7 +254,6 @@ def test_jit_inside_grad_and_grad_inside_jit():
 
 
 def test_closure_over_an_outer_tracer_is_a_captured_input():
-    grad = _transform("grad")
 
     def outer(w):
         scaled = jit(lambda x: np.sum(np.sin(x * w)))    # closes over grad's Tracer
