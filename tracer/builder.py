@@ -146,6 +146,11 @@ def leaf_type(x, where: str = "argument"):
         return x.aval
     if isinstance(x, (bool, int, float, complex, np.ndarray, np.generic)):
         return type_of(x)
+    cai = getattr(x, "__cuda_array_interface__", None)   # CuPy, PyTorch, numba device arrays
+    if cai is not None:
+        return ArrayType(tuple(cai["shape"]), np.dtype(cai["typestr"]))
+    if hasattr(x, "copy_to_host") and hasattr(x, "dtype"):   # the Numba CUDA simulator's
+        return ArrayType(tuple(x.shape), np.dtype(x.dtype))
     raise TypeError(f"{where}: {type(x).__name__} is not an array, a scalar or a pytree of "
                     "them; pass it as a static argument instead")
 

@@ -56,10 +56,12 @@ class _Entry:
         self.single = leaf and not copies
 
         def finish(outs):
-            arrays = [o if type(o) is _ndarray else np.asarray(o, dt)
-                      for o, dt in zip(outs, dtypes)]
+            # device arrays (backend "cuda") stay on the device, as fresh buffers
+            arrays = [o if type(o) is _ndarray or hasattr(o, "copy_to_host")
+                      else np.asarray(o, dt) for o, dt in zip(outs, dtypes)]
             for i in copies:
-                arrays[i] = arrays[i].copy()
+                if type(arrays[i]) is _ndarray:
+                    arrays[i] = arrays[i].copy()
             return arrays[0] if leaf else tree_unflatten(out_tree, arrays)
         self.finish = finish
 

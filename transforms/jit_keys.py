@@ -51,7 +51,8 @@ def add_tokens(x, out: list, leaves: list) -> None:
     else:                                   # registered nodes, namedtuples, other leaves
         sub, tree = tree_flatten(x)
         if tree.children is None:
-            out.append((t,))                # not an array: refused on the miss, never cached
+            # a device array keys by shape and dtype; anything else is refused on the miss
+            out.append((t, getattr(x, "shape", None), getattr(x, "dtype", None)))
             leaves.append(x)
             return
         out.append(tree)

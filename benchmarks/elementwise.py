@@ -1,0 +1,171 @@
+"""A fused element-wise chain with a reduction, `sum(tanh(x*w + b)**2 + 0.5*x)` over 10M
+float32, and its gradient w.r.t. w: NumPy, numbaflow `jit`, and a hand-written Numba loop
+with the vectorisable tanh of kernels/vecmath.py (the practical limit), measured in this
+run, with the achieved bandwidth against a plain copy and the peak memory each one
+allocates (the fused chain should allocate no full-size temporary). JAX and PyTorch
+columns appear when installed.
+
+    python benchmarks/elementwise.py [--n 10000000] [--repeats 20]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def chain(x, w, b):
+    return np.sum(np.tanh(x * w + b) ** 2 + 0.5 * x)
+
+
+def chain_grad_w(x, w, b):
+    t = np.tanh(x * w + b)
+    return np.sum(2 * t * (1 - t * t) * x)
+
+
+def _hand_written():
+    """Hand-written Numba: the practical limit is a prange loop with fastmath (so the sum
+    vectorises too, reassociated); without fastmath, a chunked loop (a vectorised loop into
+    a buffer, then a float64 sum of it: a float reduction loop does not vectorise)."""
+    import numba
+    from kernels.vecmath import tanh_f32
+
+    @numba.njit(parallel=True, error_model="numpy")
+    def hand(x, w, b):
+        n = x.shape[0]
+        chunks = (n + 16383) // 16384
+        parts = np.zeros(chunks)
+        for c in numba.prange(chunks):
+            buf = np.empty(16384, np.float32)
+            lo = c * 16384
+            m = min(16384, n - lo)
+            for i in range(m):
+                xi = x[lo + i]
+                t = tanh_f32(xi * w + b)
+                buf[i] = t * t + np.float32(0.5) * xi
+            s = 0.0
+            for i in range(m):
+                s += buf[i]
+            parts[c] = s
+        return np.float32(parts.sum())
+
+    @numba.njit(parallel=True, fastmath=True)
+    def hand_fastmath(x, w, b):
+        s = 0.0
+        for i in numba.prange(x.shape[0]):
+            t = tanh_f32(x[i] * w + b)
+            s += t * t + np.float32(0.5) * x[i]
+        return np.float32(s)
+    return hand, hand_fastmath
+
+
+def median_seconds(fn, repeats: int) -> float:
+    """Median wall time of fn after a warm-up call. It first sleeps a little: OpenBLAS
+    threads busy-wait for a while after each call, and NumPy and SciPy (Numba's BLAS)
+    each have their own pool, so one series would otherwise run against the other's."""
+    fn()
+    time.sleep(0.3)
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def peak_extra_mib(fn) -> float | None:
+    """Peak resident memory while fn runs, above what was resident before (Linux: resets
+    the high-water mark through /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+
+    def rss(field):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1]) / 1024
+    base = rss("VmRSS:")
+    fn()
+    return rss("VmHWM:") - base
+
+
+def _optional(x, w, b):
+    out = {}
+    try:
+        import jax
+        import jax.numpy as jnp
+        jx = jnp.asarray(x)
+        f = jax.jit(lambda x, w, b: jnp.sum(jnp.tanh(x * w + b) ** 2 + 0.5 * x))
+        out["jax jit"] = lambda: jax.block_until_ready(f(jx, w, b))
+    except ImportError:
+        pass
+    try:
+        import torch
+        tx = torch.from_numpy(x)
+        out["torch"] = lambda: torch.sum(torch.tanh(tx * float(w) + float(b)) ** 2 + 0.5 * tx)
+    except ImportError:
+        pass
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    from transforms import jit
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, args.n).astype(np.float32)
+    w, b = np.float32(0.7), np.float32(0.1)
+    hand, hand_fastmath = _hand_written()
+    fused = jit(chain)
+    want = float(np.sum(np.tanh(x.astype(np.float64) * 0.7 + 0.1) ** 2 + 0.5 * x))
+
+    fused_fast = jit(chain, fastmath=True)
+    rows = {"numpy": lambda: chain(x, w, b),
+            "numba hand loop fastmath": lambda: hand_fastmath(x, w, b),
+            "numba hand loop exact": lambda: hand(x, w, b),
+            "numbaflow jit": lambda: fused(x, w, b),
+            "numbaflow jit fastmath": lambda: fused_fast(x, w, b), **_optional(x, w, b)}
+    try:
+        from transforms import grad
+        fused_grad = jit(grad(chain, argnums=1))
+        grad_rows = {"numpy grad_w": lambda: chain_grad_w(x, w, b),
+                     "numbaflow jit(grad) w": lambda: fused_grad(x, w, b)}
+        np.testing.assert_allclose(fused_grad(x, w, b), chain_grad_w(x, w, b), rtol=1e-4)
+    except ImportError:
+        grad_rows = {}
+    dst = np.empty_like(x)
+    copy_s = median_seconds(lambda: np.copyto(dst, x), args.repeats)
+    copy_gbs = 2 * x.nbytes / copy_s / 1e9
+    print(f"sum(tanh(x*w + b)**2 + 0.5*x), x: {args.n:,} float32, median of {args.repeats}; "
+          f"plain copy {copy_s * 1e3:.2f} ms = {copy_gbs:.1f} GB/s (read + write)")
+    print("vs hand: against the hand-written prange loop with fastmath (the practical limit); "
+          "GB/s: bytes of x read per second")
+    print(f"{'':26} {'ms':>8} {'vs numpy':>9} {'vs hand':>8} {'GB/s':>6} {'of copy':>8} "
+          f"{'peak MiB':>9} {'rel err':>9}")
+    times = {}
+    for name, fn in {**rows, **grad_rows}.items():
+        times[name] = median_seconds(fn, args.repeats)
+        peak = peak_extra_mib(fn)
+        err = abs(float(fn()) - want) / abs(want) if name in rows else float("nan")
+        gbs = x.nbytes / times[name] / 1e9
+        base = times["numpy grad_w" if name in grad_rows else "numpy"]
+        hand_t = times.get("numba hand loop fastmath")
+        vs_hand = f"{hand_t / times[name]:8.2f}" if hand_t and name not in grad_rows else " " * 8
+        print(f"{name:26} {times[name] * 1e3:8.2f} {base / times[name]:9.2f} {vs_hand} "
+              f"{gbs:6.1f} {gbs / copy_gbs:8.2f} {peak if peak is not None else float('nan'):9.1f} "
+              f"{err:9.1e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Partition a graph into groups, each lowered to one loop nest or one library/loop call.
+
+The fusion rule: a *fused* group has a domain D (a shape) and runs one loop nest over D.
+Every element-wise op in it (arithmetic, casts, comparisons, select, broadcast_to) has
+output shape exactly D; operands from outside the group are read with broadcast indexing,
+so no intermediate array exists inside a group. Reductions whose operand has shape D join
+the group that computes the operand; all reductions of a group reduce the same axes. Ops
+join greedily in graph order, and two groups merge when an op consumes both, unless that
+would make a cycle between groups or read a reduction result inside its own loop. Every
+other op (views, contractions, gathers, scans...) is a group of its own. Groups are
+returned in a dependency order.
+
+Parallelism is decided here, from the graph's static sizes: a fused group whose domain
+has at least PARALLEL_MIN_ELEMENTS elements gets `prange` over its outer loop (the program
+is then compiled with parallel=True), smaller ones run serially. So the size class of each
+group is part of a program's structure: batch sizes on the same side of the threshold
+share one source and one compiled function."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tracer import Graph, Op, Var
+
+from .lowering import family_of
+
+__all__ = ["Group", "partition", "PARALLEL_MIN_ELEMENTS", "fused_kind"]
+
+# A fused loop with fewer elements runs serially: waking the thread pool costs microseconds
+# (far more on a loaded 2-core machine, where the threads compete with BLAS's).
+PARALLEL_MIN_ELEMENTS = 1 << 20
+
+
+@dataclass(eq=False)
+class Group:
+    ops: list
+    kind: str                   # "fused", or the lowering family of its single op
+    domain: tuple | None = None   # fused: the loop domain
+    axes: tuple | None = None     # fused: the reduction axes (None: no reduction)
+    parallel: bool = False
+    index: int = 0              # creation order: ties in the schedule keep it
+    ancestors: set = field(default_factory=set)   # indices of groups this one needs
+
+    def __repr__(self):
+        names = " ".join(op.prim.name for op in self.ops)
+        if self.kind != "fused":
+            return f"{self.kind}[{names}]"
+        red = "" if self.axes is None else f" reduce{self.axes}"
+        par = " parallel" if self.parallel else ""
+        return f"fused{list(self.domain)}{red}{par}[{names}]"
+
+
+def fused_kind(op: Op) -> str | None:
+    """"elementwise" or "reduction" for ops a fused group can take, else None. A reduction
+    over no axes is a cast, so it fuses as an element-wise op."""
+    family = family_of(op.prim.name)
+    if family == "reduction":
+        return "elementwise" if op.params["axes"] == () else "reduction"
+    return "elementwise" if family == "elementwise" else None
+
+
+class _Partition:
+    def __init__(self):
+        self.groups: dict[int, Group] = {}
+        self.group_of: dict[Var, Group] = {}   # producer group of each op output
+        self._next = 0
+
+    def new(self, op, kind, domain=None, axes=None) -> Group:
+        g = Group([], kind, domain, axes, index=self._next)
+        self._next += 1
+        self.groups[g.index] = g
+        self.add(g, op)
+        return g
+
+    def add(self, g: Group, op: Op):
+        g.ops.append(op)
+        for v in op.inputs:
+            h = self.group_of.get(v)
+            if h is not None and h is not g:
+                self._depend(g, h)
+        for v in op.outputs:
+            self.group_of[v] = g
+
+    def _depend(self, g: Group, h: Group):
+        new = {h.index} | h.ancestors
+        for x in self.groups.values():   # everything that needs g now needs h too
+            if x is g or g.index in x.ancestors:
+                x.ancestors |= new
+
+    def mergeable(self, a: Group, b: Group) -> bool:
+        """Merging a and b is acyclic unless a path a -> x -> b (or b -> x -> a) runs
+        through a third group x."""
+        for x in self.groups.values():
+            if x is a or x is b:
+                continue
+            if (a.index in x.ancestors and x.index in b.ancestors) or \
+               (b.index in x.ancestors and x.index in a.ancestors):
+                return False
+        return True
+
+    def merge(self, a: Group, b: Group) -> Group:
+        """Move b's ops into a and drop b (ops are put back in graph order at the end)."""
+        a.ops = a.ops + b.ops
+        a.axes = a.axes if a.axes is not None else b.axes
+        for v, g in self.group_of.items():
+            if g is b:
+                self.group_of[v] = a
+        del self.groups[b.index]
+        a.ancestors = (a.ancestors | b.ancestors) - {a.index, b.index}
+        for x in self.groups.values():   # what needed a or b needs the merged group's needs
+            if x is not a and (a.index in x.ancestors or b.index in x.ancestors):
+                x.ancestors.discard(b.index)
+                x.ancestors |= {a.index} | a.ancestors
+        return a
+
+    def joinable(self, g: Group | None, domain, axes) -> bool:
+        """Can a value of group g be computed inside a fused group with this domain (and
+        reduction axes, None if none)?"""
+        return (g is not None and g.kind == "fused" and g.domain == domain
+                and (axes is None or g.axes is None or g.axes == axes))
+
+
+def partition(graph: Graph, parallel_ok: bool = True) -> list[Group]:
+    """The fusion groups of `graph`, in an order that respects their dependencies."""
+    part = _Partition()
+    position = {id(op): i for i, op in enumerate(graph.ops)}
+    for op in graph.ops:
+        kind = fused_kind(op)
+        if kind is None:
+            part.new(op, family_of(op.prim.name))
+            continue
+        if kind == "elementwise":
+            domain, axes = op.outputs[0].aval.shape, None
+            sources = [v for v in op.inputs if isinstance(v, Var)]
+        else:
+            domain, axes = op.inputs[0].aval.shape, tuple(sorted(op.params["axes"]))
+            sources = [op.inputs[0]] if isinstance(op.inputs[0], Var) else []
+        # candidate groups computing an operand inside the same domain (not a reduction result)
+        cands = []
+        for v in sources:
+            g = part.group_of.get(v)
+            if v.aval.shape == domain and part.joinable(g, domain, axes) and g not in cands \
+                    and _in_domain(g, v):
+                cands.append(g)
+        target = None
+        for g in cands:
+            if target is None:
+                if _no_cycle_join(part, g, op):
+                    target = g
+            elif (target.axes is None or g.axes is None or target.axes == g.axes) \
+                    and part.mergeable(target, g):
+                target = part.merge(target, g)
+        if target is None or not _no_cycle_join(part, target, op):
+            target = part.new(op, "fused", domain, axes)
+        else:
+            part.add(target, op)
+            if axes is not None:
+                target.axes = axes
+    groups = _schedule(list(part.groups.values()), position)
+    for g in groups:
+        if g.kind == "fused":
+            g.ops.sort(key=lambda op: position[id(op)])
+            size = int(np.prod(g.domain, dtype=np.int64))
+            g.parallel = parallel_ok and size >= PARALLEL_MIN_ELEMENTS
+    return groups
+
+
+def _in_domain(g: Group, v: Var) -> bool:
+    """Is v an element-wise value of g (not the result of one of its reductions)?"""
+    return all(not (v in op.outputs and fused_kind(op) == "reduction") for op in g.ops)
+
+
+def _no_cycle_join(part: _Partition, g: Group, op: Op) -> bool:
+    """Can op run inside g's loop nest? Every other group feeding op must be computed
+    before g, so none may depend on g; and op may not read a reduction result of g itself
+    (it is complete only after the loop, as in `y / sum(y)`)."""
+    for v in op.inputs:
+        h = part.group_of.get(v)
+        if h is g and not _in_domain(g, v):
+            return False
+        if h is not None and h is not g and g.index in h.ancestors:
+            return False
+    return True
+
+
+def _schedule(groups: list[Group], position: dict) -> list[Group]:
+    """Topological order of the groups (Kahn), ties broken by each group's first op."""
+    index = {g.index: g for g in groups}
+    first = {g.index: min(position[id(op)] for op in g.ops) for g in groups}
+    producer = {}
+    for g in groups:
+        for op in g.ops:
+            for v in op.outputs:
+                producer[v] = g.index
+    needs = {g.index: set() for g in groups}
+    for g in groups:
+        for op in g.ops:
+            for v in op.inputs:
+                p = producer.get(v)
+                if p is not None and p != g.index:
+                    needs[g.index].add(p)
+    done, order = set(), []
+    while len(order) < len(groups):
+        ready = [i for i in index if i not in done and needs[i] <= done]
+        nxt = min(ready, key=lambda i: first[i])
+        done.add(nxt)
+        order.append(index[nxt])
+    return order

@@ -1,0 +1,132 @@
+"""What the cpu backend generates: fusion groups, shape-generic source, NumPy dtypes and
+accuracy, the parallel and blocked-reduction code paths, fastmath, control flow."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tracer import make_graph
+
+
+def _compile(cpu, f, *args, **options):
+    return cpu.compile(make_graph(f)(*args), **options)
+
+
+def test_elementwise_chain_and_its_reduction_are_one_loop_nest(cpu):
+    def f(x, w, b):
+        return np.sum(np.tanh(x * w + b) ** 2 + 0.5 * x)
+    x = np.linspace(-2, 2, 1000, dtype=np.float32)
+    prog = _compile(cpu, f, x, np.float32(0.7), np.float32(0.1))
+    (group,) = prog.groups
+    assert group.kind == "fused" and len(group.ops) == 7
+    assert "np.empty" not in prog.source.split("def program")[1].split("# outputs")[0] \
+        .replace("np.empty(d", "")     # no intermediate arrays inside the group
+    np.testing.assert_allclose(prog(x, np.float32(0.7), np.float32(0.1))[0],
+                               f(x, np.float32(0.7), np.float32(0.1)), rtol=1e-6)
+
+
+def test_a_reduction_result_is_not_read_inside_its_own_loop(cpu):
+    def f(x):
+        y = np.exp(x)
+        return y / np.sum(y), y * np.max(y, axis=1, keepdims=True), x - np.mean(x, axis=0)
+    x = np.linspace(-1, 1, 12).reshape(3, 4)
+    for got, want in zip(_compile(cpu, f, x)(x), f(x)):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_source_has_no_sizes_and_float32_stays_float32(cpu):
+    def f(x, y):
+        return np.tanh(x @ y) * 2.5 + 1, np.sum(x, axis=0)
+    a = _compile(cpu, f, np.ones((3, 7), np.float32), np.ones((7, 5), np.float32))
+    b = _compile(cpu, f, np.ones((11, 7), np.float32), np.ones((7, 5), np.float32))
+    assert a.source == b.source
+    body = a.source.split("def program")[1]
+    for size in ("3", "7", "5", "11"):
+        assert f"({size})" not in body and f" {size}," not in body
+    # typed literals, and float64 only in the sum's accumulator
+    assert "np.float32(2.5)" in body and body.count("2.5") == 1
+    assert all("ac" in line or "acc" in line or "fill" in line
+               for line in body.splitlines() if "float64" in line)
+
+
+def test_integer_results_wrap_like_numpy(cpu):
+    def f(x, y):
+        return x + y, x * y, -x, x // np.int32(3)
+    x = np.array([2**31 - 1, -2**31, 7, -7], np.int32)
+    y = np.array([1, -1, 3, 5], np.int32)
+    for got, want in zip(_compile(cpu, f, x, y)(x, y), f(x, y)):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_float32_sum_matches_numpy_accuracy(cpu):
+    x = np.random.default_rng(0).uniform(0, 1, 1_000_003).astype(np.float32)
+    prog = _compile(cpu, lambda x: (np.sum(x), np.sum(x.reshape(1000, -1) if False else x)), x)
+    got = prog(x)[0]
+    exact = np.sum(x.astype(np.float64))
+    assert got.dtype == np.float32
+    assert abs(float(got) - exact) / exact < 1e-7      # a float32 accumulator: ~1e-5
+
+
+def test_nan_propagates_through_max_and_reductions(cpu):
+    x = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]])
+    def f(x):
+        return np.max(x, axis=1), np.maximum(x, 2.0), np.min(x), np.argmax(x, axis=1)
+    for got, want in zip(_compile(cpu, f, x)(x), f(x)):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.fixture()
+def small_thresholds(monkeypatch):
+    """Make the parallel and blocked code paths kick in on small arrays."""
+    import kernels.cpu.fusion as fusion
+    import kernels.cpu.lowering.fused as fused
+    monkeypatch.setattr(fusion, "PARALLEL_MIN_ELEMENTS", 64)
+    monkeypatch.setattr(fused, "BLOCKED_MIN", 100)
+    monkeypatch.setattr(fused, "CHUNK", 300)
+
+
+def test_parallel_and_blocked_reductions(cpu, small_thresholds):
+    def f(x, b):
+        y = np.exp(-np.abs(x)) + b
+        return y, np.sum(y, axis=1), np.max(y, axis=0), np.sum(y * y)
+    x = np.random.default_rng(2).standard_normal((40, 1000))
+    b = np.linspace(0, 1, 1000)
+    prog = _compile(cpu, f, x, b)
+    assert "prange" in prog.source.split("def program")[1]
+    assert "sum_block" in prog.source
+    for got, want in zip(prog(x, b), f(x, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_fastmath_is_opt_in(cpu):
+    def f(x):
+        return np.sum(x * 3.0)
+    x = np.arange(100.0)
+    plain, fast = _compile(cpu, f, x), _compile(cpu, f, x, fastmath=True)
+    assert "fastmath=False" in plain.source and "fastmath=True" in fast.source
+    np.testing.assert_allclose(fast(x)[0], f(x), rtol=1e-12)
+
+
+def test_views_are_index_arithmetic(cpu):
+    def f(x):
+        t = np.transpose(x)[::-1, 1:]
+        return t * 2, np.reshape(x, (-1,))[::3] + 1
+    x = np.arange(24.0).reshape(4, 6)
+    prog = _compile(cpu, f, x)
+    assert [g.kind for g in prog.groups].count("view") == 4
+    for got, want in zip(prog(x), f(x)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_control_flow_runs_inside_the_program(cpu):
+    from tracer import fori_loop, while_loop
+
+    def f(x, n):
+        y = fori_loop(0, 5, lambda i, c: c * 0.5 + i, x)
+        return while_loop(lambda c: np.sum(c) < n, lambda c: c * 2 + 1, y)
+    x, n = np.ones(3), np.float64(500.0)
+    prog = _compile(cpu, f, x, n)
+    got = prog(x, n)
+    want = f(x, n)
+    np.testing.assert_allclose(got[0], want, rtol=1e-12)
