@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.timing import median_seconds  # noqa: E402
 
 
 def chain(x, w, b):
@@ -62,21 +63,6 @@ def _hand_written():
             s += t * t + np.float32(0.5) * x[i]
         return np.float32(s)
     return hand, hand_fastmath
-
-
-def median_seconds(fn, repeats: int) -> float:
-    """Median wall time of fn after a warm-up call. It first sleeps a little: OpenBLAS
-    threads busy-wait for a while after each call, and NumPy and SciPy (Numba's BLAS)
-    each have their own pool, so one series would otherwise run against the other's."""
-    fn()
-    time.sleep(0.3)
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def peak_extra_mib(fn) -> float | None:

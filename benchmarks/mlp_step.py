@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.timing import median_seconds  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 LR = 0.01
@@ -72,21 +73,6 @@ def numpy_step(params, x, y):
         if k:
             d = (d @ params[f"w{k}"].T) * (1 - hs[k] * hs[k])
     return new
-
-
-def median_seconds(fn, repeats: int) -> float:
-    """Median wall time of fn after a warm-up call. It first sleeps a little: OpenBLAS
-    threads busy-wait for a while after each call, and NumPy and SciPy (Numba's BLAS)
-    each have their own pool, so one series would otherwise run against the other's."""
-    fn()
-    time.sleep(0.3)
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def _optional_columns(params, x, y):
