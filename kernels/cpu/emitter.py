@@ -44,6 +44,7 @@ class ArrayRef:
     strides: tuple | None = None   # None: C-contiguous (from the shape, last stride 1)
     zero_offset: bool = False      # the offset is 0 by construction, whatever the sizes
     fresh: bool = False            # a new buffer owned by this value: may be returned as is
+    perm: tuple | None = None      # a transpose of contiguous memory: axis i is its axis perm[i]
 
     @property
     def contiguous(self) -> bool:
@@ -117,10 +118,9 @@ class Emitter:
         LLVM vectorise the innermost loop."""
         values = ref.stride_values()
         self._alive.append(ref)
-        out = [self.dim(s, (id(ref), "stride", k)) for k, s in enumerate(values)]
-        if ref.contiguous and out:
-            out[-1] = "1"
-        return out
+        unit = len(values) - 1 if ref.contiguous else None
+        return ["1" if k == unit else self.dim(s, (id(ref), "stride", k))
+                for k, s in enumerate(values)]
 
     def offset(self, ref: ArrayRef) -> str | None:
         self._alive.append(ref)

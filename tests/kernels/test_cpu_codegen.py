@@ -130,3 +130,17 @@ def test_control_flow_runs_inside_the_program(cpu):
     got = prog(x, n)
     want = f(x, n)
     np.testing.assert_allclose(got[0], want, rtol=1e-12)
+
+
+def test_matmul_layouts_batched_transposed_and_mixed(cpu):
+    def f(a, b, c):
+        return (np.transpose(a, (0, 2, 1)) @ b, np.transpose(b, (0, 2, 1)) @ a,
+                c.T @ a[1].T, np.einsum("bij,jk->bik", a, c.astype(np.float64)),
+                (a > 0).astype(np.int32)[0] @ (c > 0).astype(np.int32))
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    b = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    c = rng.standard_normal((3, 6)).astype(np.float32)
+    for got, want in zip(_compile(cpu, f, a, b, c)(a, b, c), f(a, b, c)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

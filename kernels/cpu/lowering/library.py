@@ -1,10 +1,10 @@
-"""dot_general through BLAS: runtime.matmul_* call `np.dot` inside Numba (scipy's BLAS) on
-2-D views of the flat buffers, one call per batch element. An operand whose axes are
-already in (batch, rows, cols) order in memory is used in place, C-ordered, or F-ordered
-when it is a transposed matrix; any other layout is copied contiguous first. BLAS types
-float32 and float64 only, so mixed float operands are cast to the result dtype, and
-integer or boolean contractions run runtime.int_matmul in the result dtype (which wraps
-like NumPy's)."""
+"""dot_general through BLAS, one gemm per batch element: NumPy's own BLAS where
+kernels/cpu/blas.py finds it (blas.gemm_*), else `np.dot` inside Numba (SciPy's BLAS,
+runtime.matmul_*) on 2-D views of the flat buffers. An operand whose axes are already in
+(batch, rows, cols) order in memory is used in place, row-major, or transposed when its
+last two axes are swapped; any other layout is copied contiguous first. BLAS types float32
+and float64 only, so mixed float operands are cast to the result dtype, and integer or
+boolean contractions run runtime.int_matmul in the result dtype (which wraps like NumPy's)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +13,7 @@ from tracer.ops.linalg import free_axes
 
 from tracer.types import ArrayType
 
+from .. import blas
 from ..emitter import ArrayRef
 
 __all__ = ["lower_dot_general"]
@@ -23,17 +24,20 @@ def _prod(shape) -> int:
 
 
 def _operand(em, v, batch, rows, cols, dtype, allow_transposed: bool):
-    """(buffer, offset expression, transposed?) of v as a stack of (rows, cols) matrices."""
+    """(buffer, offset expression, transposed?) of v as a stack of (rows, cols) matrices:
+    in place when v's memory (contiguous, or a transpose of contiguous memory) holds its
+    axes in (batch, rows, cols) order, or transposed in (batch, cols, rows) order; else a
+    contiguous copy."""
     ref = em.ref(v)
-    order = tuple(batch) + tuple(rows) + tuple(cols)
-    if ref.aval.dtype == dtype:
-        if ref.contiguous and order == tuple(range(v.aval.ndim)):
+    base = tuple(range(v.aval.ndim)) if ref.contiguous else ref.perm
+    if ref.aval.dtype == dtype and base is not None:
+        identity = tuple(range(v.aval.ndim))
+        if tuple(base[a] for a in tuple(batch) + tuple(rows) + tuple(cols)) == identity:
             return ref.buf, em.offset(ref) or "0", 0
-        # a transposed matrix: (cols, rows) contiguous in memory, so F-ordered as (rows, cols)
-        flipped = tuple(batch) + tuple(cols) + tuple(rows)
-        if allow_transposed and not batch and ref.contiguous \
-                and flipped == tuple(range(v.aval.ndim)):
-            return ref.buf, em.offset(ref) or "0", 1
+        flipped = tuple(base[a] for a in tuple(batch) + tuple(cols) + tuple(rows))
+        if allow_transposed and (blas.AVAILABLE or not batch) and flipped == identity:
+            return ref.buf, em.offset(ref) or "0", 1   # (np.dot: unbatched only)
+    order = tuple(batch) + tuple(rows) + tuple(cols)
     shape = tuple(v.aval.shape[a] for a in order)
     src = ArrayRef(ref.buf, ArrayType(shape, ref.aval.dtype), ref.offset,
                    tuple(ref.stride_values()[a] for a in order), ref.zero_offset)
@@ -53,12 +57,15 @@ def lower_dot_general(em, op):
     k = em.dim(_prod([x.aval.shape[a] for a in xc]), (key, "k"))
     n = em.dim(_prod([y.aval.shape[a] for a in yf]), (key, "n"))
     dtype = out.aval.dtype
-    blas = dtype.kind == "f"
-    a, ao, at = _operand(em, x, xb, xf, xc, dtype, blas)
-    c, co, ct = _operand(em, y, yb, yc, yf, dtype, blas)
+    use_blas = dtype.kind == "f"
+    a, ao, at = _operand(em, x, xb, xf, xc, dtype, use_blas)
+    c, co, ct = _operand(em, y, yb, yc, yf, dtype, use_blas)
     o = em.alloc(out)
     oo = em.offset(o) or "0"
-    if blas:
+    if use_blas and blas.AVAILABLE:
+        em.emit(f"gemm_{dtype.name}({a}, {ao}, {at}, {c}, {co}, {ct}, {o.buf}, {oo}, {b}, {m}, "
+                f"{n}, {k})")
+    elif use_blas:
         layouts = "cf"[at] + "cf"[ct]
         em.emit(f"matmul_{layouts}({a}, {ao}, {c}, {co}, {o.buf}, {oo}, {b}, {m}, {n}, {k})")
     else:

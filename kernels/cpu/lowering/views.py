@@ -19,11 +19,15 @@ def lower_transpose(em, op):
     perm = tuple(op.params["perm"])
     ref = em.ref(x)
     if perm == tuple(range(len(perm))):
-        em.bind(out, ArrayRef(ref.buf, out.aval, ref.offset, ref.strides, ref.zero_offset))
+        em.bind(out, ArrayRef(ref.buf, out.aval, ref.offset, ref.strides, ref.zero_offset,
+                              perm=ref.perm))
         return
     strides = ref.stride_values()
+    # remember the permutation of contiguous memory: BLAS can take a transposed matrix
+    base = tuple(range(len(perm))) if ref.contiguous else ref.perm
     em.bind(out, ArrayRef(ref.buf, out.aval, ref.offset, tuple(strides[p] for p in perm),
-                          ref.zero_offset))
+                          ref.zero_offset, perm=None if base is None else
+                          tuple(base[p] for p in perm)))
 
 
 def lower_slice(em, op):
