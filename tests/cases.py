@@ -137,3 +137,40 @@ def all_cases(dtypes=DEFAULT_DTYPES, seed: int = 0) -> list[Case]:
         raise LookupError(f"primitives without example cases (add them to "
                           f"tests/case_tables.py): {missing}")
     return [c for name in sorted(REGISTRY) for c in cases_for(name, dtypes, seed)]
+
+
+def graph_of_cases(cases) -> tuple[Graph, list]:
+    """One graph computing every case, and its inputs (so a backend compiles once). Arrays
+    are inputs; scalars are inputs in every other case (weak inputs) and captured
+    literals in the others."""
+    from tracer import make_graph
+    inputs, slots = [], []
+    for n, case in enumerate(cases):
+        row = []
+        for a in case.args:
+            if isinstance(a, np.ndarray) or n % 2 == 0:
+                row.append(len(inputs))
+                inputs.append(a)
+            else:
+                row.append(("const", a))
+        slots.append(row)
+
+    def run(*xs):
+        outs = []
+        for case, row in zip(cases, slots):
+            args = [a[1] if isinstance(a, tuple) else xs[a] for a in row]
+            out = REGISTRY[case.prim].bind(*args, **case.params)
+            outs.extend(out if REGISTRY[case.prim].multiple_results else [out])
+        return outs
+    return make_graph(run)(*inputs), inputs
+
+
+def central_difference(f, x, h: float = 1e-6) -> np.ndarray:
+    """The gradient of scalar `f` at `x` by central differences, one coordinate at a time."""
+    x = np.asarray(x, np.float64)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g

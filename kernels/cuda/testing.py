@@ -11,7 +11,7 @@ import os
 import sys
 from contextlib import contextmanager
 
-__all__ = ["cuda_test_mode", "short_thread_switches", "cases_graph", "compile_ptx_all"]
+__all__ = ["cuda_test_mode", "short_thread_switches", "compile_ptx_all"]
 
 
 def cuda_test_mode() -> str:
@@ -43,34 +43,6 @@ def short_thread_switches(interval: float = 1e-4):
         yield
     finally:
         sys.setswitchinterval(old)
-
-
-def cases_graph(cases):
-    """One graph computing every case (tests/cases.py's Case: prim, args, params) and its
-    inputs. Arrays are inputs; scalars are inputs in every other case (weak inputs) and
-    captured literals in the others."""
-    import numpy as np
-
-    from tracer import REGISTRY, make_graph
-    inputs, slots = [], []
-    for n, case in enumerate(cases):
-        row = []
-        for a in case.args:
-            if isinstance(a, np.ndarray) or n % 2 == 0:
-                row.append(len(inputs))
-                inputs.append(a)
-            else:
-                row.append(("const", a))
-        slots.append(row)
-
-    def run(*xs):
-        outs = []
-        for case, row in zip(cases, slots):
-            args = [a[1] if isinstance(a, tuple) else xs[a] for a in row]
-            out = REGISTRY[case.prim].bind(*args, **case.params)
-            outs.extend(out if REGISTRY[case.prim].multiple_results else [out])
-        return outs
-    return make_graph(run)(*inputs), inputs
 
 
 def compile_ptx_all(programs, cc=(9, 0)) -> tuple[int, list]:

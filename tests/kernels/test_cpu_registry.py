@@ -9,36 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.cases import all_cases
-from tracer import REGISTRY, make_graph
+from tests.cases import all_cases, graph_of_cases
+from tracer import REGISTRY
 
 _CASES: dict[str, list] = {}
 for _case in all_cases():
     _CASES.setdefault(_case.prim, []).append(_case)
-
-
-def _graph_of(cases, scalars_as_inputs: bool):
-    """One graph computing every case. Arrays are inputs; Python and NumPy scalars are
-    inputs in half the cases (weak inputs) and captured literals in the other half."""
-    inputs, slots = [], []
-    for n, case in enumerate(cases):
-        row = []
-        for a in case.args:
-            if isinstance(a, np.ndarray) or (scalars_as_inputs and n % 2 == 0):
-                row.append(len(inputs))
-                inputs.append(a)
-            else:
-                row.append(("const", a))
-        slots.append(row)
-
-    def run(*xs):
-        outs = []
-        for case, row in zip(cases, slots):
-            args = [a[1] if isinstance(a, tuple) else xs[a] for a in row]
-            out = REGISTRY[case.prim].bind(*args, **case.params)
-            outs.extend(out if REGISTRY[case.prim].multiple_results else [out])
-        return outs
-    return make_graph(run)(*inputs), inputs
 
 
 def _tolerance(dtype):
@@ -56,7 +32,7 @@ def _check(case, got, want):
 
 
 def _run(cpu, cases):
-    graph, inputs = _graph_of(cases, scalars_as_inputs=True)
+    graph, inputs = graph_of_cases(cases)
     outs = cpu.compile(graph)(*inputs)
     k = 0
     for case in cases:

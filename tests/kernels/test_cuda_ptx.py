@@ -28,7 +28,8 @@ except Exception as e:
           f'(pip install "numba-cuda[cu13]"): {type(e).__name__}: {e}')
     raise SystemExit(0)
 from kernels.cuda.program import Program
-from kernels.cuda.testing import cases_graph, compile_ptx_all
+from kernels.cuda.testing import compile_ptx_all
+from tests.cases import graph_of_cases
 from tests.cases import cases_for
 from tracer import REGISTRY, make_graph
 from transforms import grad
@@ -36,7 +37,7 @@ from transforms import grad
 programs = []
 for name in sorted(REGISTRY):
     sample = cases_for(name, (np.float32,))[:1] + cases_for(name, (np.int64,))[:1]
-    programs.append(Program.from_graph(cases_graph(sample)[0]))
+    programs.append(Program.from_graph(graph_of_cases(sample)[0]))
 
 def loss(p, x, y):
     h = np.tanh(x @ p["w1"] + p["b1"])

@@ -11,7 +11,8 @@ import os
 
 import pytest
 
-from kernels.cuda.testing import cases_graph, cuda_test_mode, short_thread_switches
+from kernels.cuda.testing import cuda_test_mode, short_thread_switches
+from tests.cases import graph_of_cases
 
 MODE = cuda_test_mode()
 if MODE.startswith("unavailable"):
@@ -51,7 +52,7 @@ def _check(case, got, want):
 
 def _run(cases):
     from kernels.cuda.program import Program
-    graph, inputs = cases_graph(cases)
+    graph, inputs = graph_of_cases(cases)
     outs = Program.from_graph(graph, to_host=True)(*inputs)
     k = 0
     for case in cases:

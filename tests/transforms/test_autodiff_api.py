@@ -13,18 +13,9 @@ from tracer import (ConcretizationError, TransformError, make_graph, register_da
 from transforms import grad, jvp, value_and_grad, vjp
 from transforms.autodiff import linearize
 
-
-def _numeric_grad(f, x, h=1e-6):
-    x = np.asarray(x, np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        g[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
+from tests.cases import central_difference
 
 
-# --- values and dtypes -------------------------------------------------------------------
 def test_grad_of_python_float_is_float64_scalar():
     g = grad(np.tanh)(0.3)
     assert np.ndim(g) == 0 and np.asarray(g).dtype == np.float64
@@ -95,7 +86,7 @@ def test_pytrees_of_dicts_lists_tuples_dataclasses_namedtuples():
     assert isinstance(g["layers"][0], Linear) and isinstance(g["layers"][1][1], Pair)
     flat_value = lambda w: loss({"layers": [Linear(w.reshape(3, 2), np.zeros(2)),  # noqa: E731
                                            (np.full(2, 0.5), Pair(2.0, 3.0))]}, x)
-    np.testing.assert_allclose(g["layers"][0].w, _numeric_grad(flat_value, np.ones(6)).reshape(3, 2),
+    np.testing.assert_allclose(g["layers"][0].w, central_difference(flat_value, np.ones(6)).reshape(3, 2),
                                rtol=1e-6, atol=1e-9)
     assert np.isclose(g["layers"][1][1].second, 1.0)
     assert np.isclose(g["layers"][1][1].first, loss(params, x) - 3.0)

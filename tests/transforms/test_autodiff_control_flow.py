@@ -10,20 +10,12 @@ from tracer import TransformError, eval_graph, make_graph, tree_leaves
 from tracer.control_flow import cond, fori_loop, scan, while_loop
 from transforms import grad, hessian, jacfwd, jacrev, jvp, vmap
 
+from tests.cases import central_difference
+
 
 def traced(f):
     """f evaluated through its abstract trace (no concrete values, as under jit)."""
     return lambda *args: eval_graph(make_graph(f)(*args), tree_leaves(args))
-
-
-def _fd(f, x, h=1e-6):
-    x = np.asarray(x, np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        g[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
 
 
 def _branchy(x):
@@ -55,13 +47,13 @@ def _rnn(w, xs, h0=0.1):
 def test_scan_against_finite_differences():
     w, xs = 0.7, np.linspace(-1, 1, 5)
     gw, gxs = grad(_rnn, argnums=(0, 1))(w, xs)
-    assert np.isclose(gw, _fd(lambda v: _rnn(v, xs), w), rtol=1e-7)
-    np.testing.assert_allclose(gxs, _fd(lambda v: _rnn(w, v), xs), rtol=1e-7)
-    assert np.isclose(grad(_rnn, argnums=2)(w, xs, 0.3), _fd(lambda v: _rnn(w, xs, v), 0.3), rtol=1e-7)
+    assert np.isclose(gw, central_difference(lambda v: _rnn(v, xs), w), rtol=1e-7)
+    np.testing.assert_allclose(gxs, central_difference(lambda v: _rnn(w, v), xs), rtol=1e-7)
+    assert np.isclose(grad(_rnn, argnums=2)(w, xs, 0.3), central_difference(lambda v: _rnn(w, xs, v), 0.3), rtol=1e-7)
     assert np.isclose(traced(grad(_rnn))(w, xs)[0], gw, rtol=1e-12)
     assert np.isclose(jvp(_rnn, (w, xs), (1.0, np.zeros(5)))[1], gw, rtol=1e-12)
     np.testing.assert_allclose(jacfwd(_rnn, argnums=1)(w, xs), gxs, rtol=1e-12)
-    assert np.isclose(grad(grad(_rnn))(w, xs), _fd(lambda v: grad(_rnn)(v, xs), w, 1e-5), rtol=1e-6)
+    assert np.isclose(grad(grad(_rnn))(w, xs), central_difference(lambda v: grad(_rnn)(v, xs), w, 1e-5), rtol=1e-6)
 
 
 def test_scan_reverse_pytree_carry_constants_and_integers():
@@ -77,8 +69,8 @@ def test_scan_reverse_pytree_carry_constants_and_integers():
 
     xs = np.linspace(0.5, 1.5, 4)
     ga, gx = grad(f, argnums=(0, 1))(a, xs)
-    np.testing.assert_allclose(ga, _fd(lambda v: f(v, xs), a), rtol=1e-7)
-    np.testing.assert_allclose(gx, _fd(lambda v: f(a, v), xs), rtol=1e-7)
+    np.testing.assert_allclose(ga, central_difference(lambda v: f(v, xs), a), rtol=1e-7)
+    np.testing.assert_allclose(gx, central_difference(lambda v: f(a, v), xs), rtol=1e-7)
     np.testing.assert_allclose(jacfwd(f, argnums=1)(a, xs), gx, rtol=1e-12)
     np.testing.assert_allclose(traced(grad(f, argnums=(0, 1)))(a, xs)[1], gx, rtol=1e-12)
 
