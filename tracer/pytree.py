@@ -64,31 +64,36 @@ class TreeDef:
 _LEAF = TreeDef(None, None, None)
 
 
+# The walks are module functions, not nested recursive closures: a closure that calls
+# itself is a reference cycle, which would keep every leaf (say a jitted function's
+# outputs) alive until the cyclic garbage collector runs.
 def tree_flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     leaves: list = []
+    treedef = _flatten(tree, is_leaf, leaves)
+    return leaves, treedef
 
-    def walk(x):
-        node = None if is_leaf is not None and is_leaf(x) else _node_of(x)
-        if node is None:
-            leaves.append(x)
-            return _LEAF
-        children, aux = node[0](x)
-        return TreeDef(type(x), aux, tuple(walk(c) for c in children))
-    return leaves, walk(tree)
+
+def _flatten(x, is_leaf, leaves: list) -> TreeDef:
+    node = None if is_leaf is not None and is_leaf(x) else _node_of(x)
+    if node is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = node[0](x)
+    return TreeDef(type(x), aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
-    it = iter(leaves)
+    return _unflatten(treedef, iter(leaves))
 
-    def build(td):
-        if td.children is None:
-            return next(it)
-        children = [build(c) for c in td.children]
-        node = _NODES.get(td.node_type)
-        if node is None:   # namedtuple
-            return td.node_type(*children)
-        return node[1](td.aux, children)
-    return build(treedef)
+
+def _unflatten(td: TreeDef, it) -> Any:
+    if td.children is None:
+        return next(it)
+    children = [_unflatten(c, it) for c in td.children]
+    node = _NODES.get(td.node_type)
+    if node is None:   # namedtuple
+        return td.node_type(*children)
+    return node[1](td.aux, children)
 
 
 def tree_leaves(tree, is_leaf=None) -> list:

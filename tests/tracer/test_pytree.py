@@ -122,3 +122,20 @@ def test_traced_functions_take_and_return_pytrees():
 def test_non_array_leaves_are_refused():
     with pytest.raises(TypeError, match="str is not an array"):
         make_graph(lambda s: s)("text")
+
+
+def test_flatten_and_unflatten_keep_no_reference_to_the_leaves():
+    """No reference cycle: a leaf dies with its last reference, not at the next garbage
+    collection (jit's outputs go through tree_unflatten: big ones would pile up)."""
+    import gc
+    import weakref
+    leaf = np.ones(3)
+    alive = weakref.ref(leaf)
+    gc.disable()
+    try:
+        leaves, tree = tree_flatten({"a": [leaf, (leaf,)], "b": Point(leaf, None)})
+        rebuilt = tree_unflatten(tree, leaves)
+        del leaf, leaves, rebuilt
+        assert alive() is None
+    finally:
+        gc.enable()
