@@ -91,3 +91,12 @@ def test_diff_args_are_away_from_kinks(case):
         coarse, fine = (_directional_difference(case, k, h, direction) for h in steps)
         for c, f in zip(coarse, fine):
             np.testing.assert_allclose(c, f, rtol=rtol, atol=1e-5)
+
+
+def test_select_of_weak_scalars_by_an_array_condition_is_strong():
+    # np.where(mask, 0, 1) is an int64 array; only Python scalars are weak in NumPy 2
+    from tracer.types import ArrayType
+    weak_int = ArrayType((), np.int64, weak=True)
+    out = REGISTRY["select"].infer(ArrayType((3,), np.bool_), weak_int, weak_int)
+    assert out == ArrayType((3,), np.int64) and not out.weak
+    assert REGISTRY["select"].infer(ArrayType((), np.bool_, weak=True), weak_int, weak_int).weak

@@ -86,7 +86,8 @@ def _select_infer(cond, x, y):
         raise ShapeError("select", f"the condition must be boolean, not {cond.dtype}", (cond, x, y))
     shape = broadcast_shapes("select", (cond, x, y))
     dtype = result_dtype(x, y)
-    return ArrayType(shape, dtype, x.weak and y.weak)
+    # np.where returns an array: weak (a Python scalar's stand-in) only if all three are
+    return ArrayType(shape, dtype, cond.weak and x.weak and y.weak)
 
 
 select = Primitive("select", "elementwise", _select_infer, np.where)
