@@ -3,7 +3,10 @@ batch of 256: `jit(vmap(grad(loss)))` against a Python loop of `jit(grad(loss))`
 hand-written NumPy batch gradient, all measured in this run. Prints the median times and
 the ratios (target: vmap at least 20x faster than the loop).
 
-    python benchmarks/per_example_grads.py [--repeats 20] [--batch 256]
+    python benchmarks/per_example_grads.py [--repeats 20] [--batch 256] [--backend cpu]
+
+--backend names the backend both jitted methods compile with ("cpu", "numpy", ...);
+by default it is kernels.backend.default_backend() ($NUMBAFLOW_BACKEND, else "cpu").
 
 On a machine shared with other work, OPENBLAS_NUM_THREADS=1 gives steadier numbers.
 """
@@ -18,6 +21,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.timing import median_seconds  # noqa: E402
+
+from kernels.backend import default_backend  # noqa: E402
 
 from tracer import tree_map  # noqa: E402
 from transforms import grad, jit, vmap  # noqa: E402
@@ -48,7 +53,10 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--backend", default=None,
+                        help="backend of both jits (default: the default backend)")
     args = parser.parse_args(argv)
+    backend = args.backend or default_backend().name
 
     rng = np.random.default_rng(0)
     n_in, n_hidden, n_out = SIZES
@@ -60,8 +68,8 @@ def main(argv=None) -> None:
     ys = np.eye(n_out)[rng.integers(0, n_out, args.batch)]
 
     per_example = vmap(grad(loss), in_axes=(None, 0, 0))
-    batched = jit(per_example)
-    single = jit(grad(loss))
+    batched = jit(per_example, backend=backend)
+    single = jit(grad(loss), backend=backend)
 
     def loop():
         grads = [single(params, x, y) for x, y in zip(xs, ys)]
@@ -83,7 +91,7 @@ def main(argv=None) -> None:
 
     base = medians["jit(vmap(grad))"]
     print(f"per-example gradients, MLP {n_in}-{n_hidden}-{n_out}, batch {args.batch}, "
-          f"float64 (median of {args.repeats} runs)")
+          f"float64, backend {backend!r} (median of {args.repeats} runs)")
     print(f"{'method':<22}{'median ms':>12}{'vs jit(vmap(grad))':>22}")
     for name, seconds in medians.items():
         print(f"{name:<22}{seconds * 1e3:>12.3f}{seconds / base:>21.2f}x")

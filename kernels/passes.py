@@ -11,10 +11,11 @@ import numpy as np
 
 from tracer import REGISTRY, Const, Graph, Op, Var
 from tracer.builder import dead_code_elimination as _dce_flat
+from tracer.ops.linalg import free_axes
 from tracer.types import type_of
 
 __all__ = ["dead_code_elimination", "common_subexpression_elimination", "constant_folding",
-           "algebraic_simplification", "simplify", "PASSES"]
+           "algebraic_simplification", "unit_contraction_to_multiply", "simplify", "PASSES"]
 
 # Folding may materialise an array constant up to this many elements, or as many as its
 # inputs hold: a broadcast of a scalar to a big shape is cheaper to compute than to read.
@@ -51,8 +52,9 @@ def _rewrite(graph: Graph, decide: Callable, recurse: Callable) -> Graph:
     """Walk the ops once, in order. Each op is handed to `decide(op, producer)` with its
     inputs already substituted (and its sub-graphs rewritten by `recurse`); `producer` maps
     a Var to the kept Op that makes it. `decide` returns None (keep the op), a new Op with
-    the same outputs (replace it), or a list of values (Var or Const) standing for its
-    outputs (remove it)."""
+    the same outputs (replace it), a tuple of new Ops whose last makes op's outputs (expand
+    it into several), or a list of values (Var or Const) standing for its outputs (remove
+    it)."""
     env: dict = {}
     producer: dict = {}
     ops = []
@@ -64,12 +66,13 @@ def _rewrite(graph: Graph, decide: Callable, recurse: Callable) -> Graph:
             op = Op(op.prim, inputs, op.outputs, params, op.loc)
             changed = True
         result = decide(op, producer)
-        if result is None or isinstance(result, Op):
-            if result is not None:
-                op, changed = result, True
-            ops.append(op)
-            for v in op.outputs:
-                producer[v] = op
+        if result is None or isinstance(result, (Op, tuple)):
+            kept = (op,) if result is None else result if isinstance(result, tuple) else (result,)
+            changed = changed or result is not None
+            for new_op in kept:
+                ops.append(new_op)
+                for v in new_op.outputs:
+                    producer[v] = new_op
         else:
             env.update(zip(op.outputs, result))
             changed = True
@@ -279,10 +282,75 @@ def algebraic_simplification(graph: Graph) -> Graph:
     return _rewrite(graph, decide, algebraic_simplification)
 
 
+# --- contractions over a size of 1 ---------------------------------------------------------
+
+def _derived(name: str, inputs: tuple, params: dict, loc, ops: list):
+    """Append a new op `name(*inputs, **params)` with a fresh output Var typed by the
+    primitive's own infer; return that Var."""
+    prim = REGISTRY[name]
+    out = Var(prim.infer(*[v.aval for v in inputs], **params))
+    ops.append(Op(prim, tuple(inputs), (out,), params, loc))
+    return out
+
+
+def _laid_out(x, order: tuple, shape: tuple, loc, ops: list):
+    """x with its axes taken in `order` and reshaped to `shape` (the same sizes once axes of
+    size 1 are dropped or inserted). A transpose only when `order` moves an axis of size
+    above 1: reshape alone places, drops and inserts the size-1 axes."""
+    moved = [a for a in order if x.aval.shape[a] != 1]
+    if moved != sorted(moved):
+        x = _derived("transpose", (x,), {"perm": tuple(order)}, loc, ops)
+    if x.aval.shape != shape:
+        x = _derived("reshape", (x,), {"shape": shape}, loc, ops)
+    return x
+
+
+def _multiply_operands(op: Op, ops: list):
+    """x and y of a dot_general over a size of 1, laid out to broadcast to its output
+    (batch, x's free, y's free): x as (b..., m..., 1...), y as (b..., 1..., n...) without
+    leading 1s; a 0-d x (a Python scalar: reshaping would lose its weak type in NumPy)
+    stays as it is."""
+    x, y = op.inputs
+    (xc, yc), (xb, yb) = op.params["contract"], op.params["batch"]
+    xf, yf = free_axes(x.aval.ndim, xc, xb), free_axes(y.aval.ndim, yc, yb)
+    bshape = tuple(x.aval.shape[a] for a in xb)
+    mshape, nshape = tuple(x.aval.shape[a] for a in xf), tuple(y.aval.shape[a] for a in yf)
+    y_shape = bshape + (1,) * len(mshape) + nshape
+    while x.aval.ndim and y_shape and y_shape[0] == 1:   # x's rank supplies leading axes
+        y_shape = y_shape[1:]
+    x_shape = bshape + mshape + (1,) * len(nshape) if x.aval.ndim else ()
+    return (_laid_out(x, xb + xf + xc, x_shape, op.loc, ops),
+            _laid_out(y, yb + yf + yc, y_shape, op.loc, ops))
+
+
+def _unit_contraction(op: Op, producer) -> tuple | None:
+    """A dot_general whose contracted axes are none or all of size 1 (an outer product,
+    batched or not) as a broadcasted `mul`: the per-example weight gradients vmap makes
+    would otherwise run as many tiny matrix products. `mul` promotes dtypes as dot_general
+    does (NumPy's result_type) for every pair but two weak Python bools, whose product is
+    not weak: then, as whenever the type would differ, the op stays."""
+    if op.prim.name != "dot_general":
+        return None
+    if any(op.inputs[0].aval.shape[a] != 1 for a in op.params["contract"][0]):
+        return None
+    ops: list = []
+    operands = _multiply_operands(op, ops)
+    mul = REGISTRY["mul"]
+    if mul.infer(*[v.aval for v in operands]) != op.outputs[0].aval:
+        return None
+    return tuple(ops) + (Op(mul, operands, op.outputs, {}, op.loc),)
+
+
+def unit_contraction_to_multiply(graph: Graph) -> Graph:
+    """dot_generals contracting over a total size of 1 become reshapes, transposes and a
+    broadcasted multiply of exactly the same output type."""
+    return _rewrite(graph, _unit_contraction, unit_contraction_to_multiply)
+
+
 # --- all of them ----------------------------------------------------------------------------
 
-PASSES = (constant_folding, algebraic_simplification, common_subexpression_elimination,
-          dead_code_elimination)
+PASSES = (constant_folding, unit_contraction_to_multiply, algebraic_simplification,
+          common_subexpression_elimination, dead_code_elimination)
 
 
 def simplify(graph: Graph, max_rounds: int = 16) -> Graph:

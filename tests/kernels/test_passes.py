@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 from tracer import REGISTRY, Const, Graph, Op, Var, ShapeError, eval_graph, make_graph
 from tracer.types import ArrayType
 from kernels.passes import (algebraic_simplification, common_subexpression_elimination,
-                            constant_folding, dead_code_elimination, simplify)
+                            constant_folding, dead_code_elimination, simplify,
+                            unit_contraction_to_multiply)
 
 F32, F64, I32 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int32)
 
@@ -275,3 +276,147 @@ def test_transpose_of_transpose_composes_the_permutations(shape):
     out = dead_code_elimination(algebraic_simplification(g))
     assert _prims(out) == ["transpose"] and out.ops[0].params["perm"] == (1, 2, 0)
     _assert_same(g, out, x)
+
+
+# --- dot_general over a contracted size of 1 -> broadcasted mul ---------------------------
+
+def _random(shape, dtype, rng):
+    """Values of `dtype` without zeros (a product of size-1 contraction is then the same
+    bits from matmul and mul: no signed-zero sums), ints small enough never to overflow."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return rng.integers(0, 2, shape).astype(bool)
+    if dtype.kind in "iu":
+        return rng.integers(1, 9, shape).astype(dtype)
+    values = rng.uniform(0.5, 2.0, shape) * rng.choice([-1, 1], shape)
+    if dtype.kind == "c":
+        values = values + 1j * rng.uniform(0.5, 2.0, shape)
+    return values.astype(dtype)
+
+
+def _dot_graph(x_shape, y_shape, contract, batch, x_dtype=F64, y_dtype=F64):
+    b = _Build((x_shape, np.dtype(x_dtype)), (y_shape, np.dtype(y_dtype)))
+    return b.graph(b("dot_general", *b.inputs, contract=contract, batch=batch))
+
+
+def _assert_rewritten_equal(g, out, seed=0):
+    """`out` has no dot_general, the same output types, and the same values on random
+    inputs (exactly: a product over one term rounds once either way)."""
+    assert "dot_general" not in _prims(out)
+    assert [v.aval for v in out.outputs] == [v.aval for v in g.outputs]
+    for op in out.ops:      # every op's recorded type is what its primitive infers
+        assert op.prim.infer(*[v.aval for v in op.inputs], **op.params) == op.outputs[0].aval
+    rng = np.random.default_rng(seed)
+    args = [_random(v.aval.shape, v.aval.dtype, rng) for v in g.inputs]
+    for want, got in zip(eval_graph(g, args), eval_graph(out, args)):
+        want, got = np.asarray(want), np.asarray(got)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+# the last column: whether an operand's axes of size above 1 must move (a transpose)
+@pytest.mark.parametrize("x_shape, y_shape, contract, batch, moves", [
+    ((3,), (4,), ((), ()), ((), ()), False),                        # np.outer
+    ((2, 3), (4, 5), ((), ()), ((), ()), False),                    # outer of matrices
+    ((), (4,), ((), ()), ((), ()), False),                          # a 0-d operand
+    ((0, 3), (0, 4), ((), ()), ((0,), (0,)), False),                # an empty result
+    ((5, 3), (5, 4), ((), ()), ((0,), (0,)), False),                # per-example outer product
+    ((3, 5), (4, 5), ((), ()), ((1,), (1,)), True),                 # batch axes last
+    ((3, 5), (5, 4), ((), ()), ((1,), (0,)), True),                 # batch axes elsewhere
+    ((3, 5, 2), (2, 4, 5), ((), ()), ((1, 2), (2, 0)), True),       # two batch axes, reordered
+    ((3, 1), (1, 4), ((1,), (0,)), ((), ()), False),                # matmul with k = 1
+    ((6, 1, 3), (6, 1, 4), ((1,), (1,)), ((0,), (0,)), False),      # what vmap(grad) records
+    ((1, 3, 1), (1, 1, 4), ((0, 2), (1, 0)), ((), ()), False),      # two size-1 contractions
+    ((2, 1, 3), (4, 1, 2), ((1,), (1,)), ((0,), (2,)), True),       # batch, contract, free mixed
+    ((1, 3), (1, 1), ((0,), (1,)), ((), ()), False),                # size-1 free axes too
+    ((3, 1), (1, 4), ((), ()), ((1,), (0,)), False),                # only a size-1 axis moves
+])
+def test_unit_contractions_become_a_multiply(x_shape, y_shape, contract, batch, moves):
+    g = _dot_graph(x_shape, y_shape, contract, batch)
+    out = unit_contraction_to_multiply(g)
+    assert _prims(out)[-1] == "mul" and out.outputs == g.outputs
+    assert ("transpose" in _prims(out)) == moves
+    _assert_rewritten_equal(g, out)
+
+
+@pytest.mark.parametrize("x_dtype, y_dtype", [
+    (F32, F32), (F32, F64), (I32, F32), (np.int64, F64), (I32, I32), (np.int8, np.uint8),
+    (bool, bool), (bool, F32), (np.complex64, F32), (np.uint16, np.int16),
+])
+def test_unit_contractions_keep_the_promoted_dtype(x_dtype, y_dtype):
+    g = _dot_graph((5, 3, 1), (1, 5, 4), ((2,), (0,)), ((0,), (1,)), x_dtype, y_dtype)
+    assert g.outputs[0].aval.dtype == np.result_type(x_dtype, y_dtype)
+    _assert_rewritten_equal(g, unit_contraction_to_multiply(g))
+
+
+def test_unit_contraction_with_a_python_scalar_operand_keeps_its_type():
+    b = _Build(((3, 2), F32))
+    x, = b.inputs
+    g = b.graph(b("dot_general", 2, x, contract=((), ()), batch=((), ())),      # weak int
+                b("dot_general", x, 1.5, contract=((), ()), batch=((), ())))    # weak float
+    out = unit_contraction_to_multiply(g)
+    assert "dot_general" not in _prims(out)
+    assert [str(v.aval) for v in out.outputs] == [str(v.aval) for v in g.outputs] == [
+        "f32[3,2]", "f32[3,2]"]
+    # against NumPy itself: the reference dot_general takes np.asarray(2), an int64 array
+    xv = _random((3, 2), F32, np.random.default_rng(0))
+    for got, want in zip(eval_graph(out, [xv]), (2 * xv, xv * 1.5)):
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+
+
+def test_unit_contraction_is_left_alone_where_mul_would_change_the_type():
+    b = _Build()
+    g = b.graph(b("dot_general", True, False, contract=((), ()), batch=((), ())))
+    assert g.outputs[0].aval.weak      # bool * bool is a strong bool: the type would change
+    assert unit_contraction_to_multiply(g) is g
+
+
+@pytest.mark.parametrize("x_shape, y_shape, contract, batch", [
+    ((3, 2), (2, 4), ((1,), (0,)), ((), ())),                   # k = 2: a real product
+    ((5, 3, 2), (5, 2, 4), ((2,), (1,)), ((0,), (0,))),
+    ((3, 0), (0, 4), ((1,), (0,)), ((), ())),                   # k = 0: zeros, not a product
+    ((3, 1, 2), (2, 1, 4), ((1, 2), (1, 0)), ((), ())),         # sizes 1 and 2: k = 2
+])
+def test_other_contractions_are_left_alone(x_shape, y_shape, contract, batch):
+    g = _dot_graph(x_shape, y_shape, contract, batch)
+    assert unit_contraction_to_multiply(g) is g
+
+
+def test_simplify_turns_per_example_outer_products_into_one_multiply():
+    def per_example(x, y, w):
+        return np.einsum("bi,bj->bij", x, y), np.outer(x[0], w), x @ w.reshape(1, -1)[:, :3]
+    rng = np.random.default_rng(1)
+    x, y, w = rng.normal(size=(6, 1)), rng.normal(size=(6, 4)), rng.normal(size=(3,))
+    g = make_graph(per_example)(x, y, w)
+    assert _prims(g).count("dot_general") == 3
+    out = simplify(g)
+    assert "dot_general" not in _prims(out) and _prims(out).count("mul") == 3
+    _assert_same(g, out, x, y, w)
+    assert simplify(out) is out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_random_unit_contractions_keep_values_and_types(data):
+    """Batch, free and size-1 contracted axes in random numbers, sizes and positions."""
+    n_batch, n_xfree, n_yfree, n_contract = (data.draw(st.integers(0, 2)) for _ in range(4))
+    size = st.integers(1, 3)
+    batch_sizes = [data.draw(size) for _ in range(n_batch)]
+    x_axes = ([("b", i) for i in range(n_batch)] + [("f", data.draw(size)) for _ in range(n_xfree)]
+              + [("c", i) for i in range(n_contract)])
+    y_axes = ([("b", i) for i in range(n_batch)] + [("f", data.draw(size)) for _ in range(n_yfree)]
+              + [("c", i) for i in range(n_contract)])
+    x_axes, y_axes = data.draw(st.permutations(x_axes)), data.draw(st.permutations(y_axes))
+
+    def shape(axes):
+        return tuple(batch_sizes[i] if k == "b" else 1 if k == "c" else i for k, i in axes)
+
+    def where(axes, kind, n):
+        return tuple(axes.index((kind, i)) for i in range(n))
+    contract = (where(x_axes, "c", n_contract), where(y_axes, "c", n_contract))
+    batch = (where(x_axes, "b", n_batch), where(y_axes, "b", n_batch))
+    dtypes = st.sampled_from([F32, F64, I32, np.int64, np.dtype(bool)])
+    g = _dot_graph(shape(x_axes), shape(y_axes), contract, batch, data.draw(dtypes),
+                   data.draw(dtypes))
+    _assert_rewritten_equal(g, simplify(g), seed=data.draw(st.integers(0, 99)))
