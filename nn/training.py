@@ -5,14 +5,20 @@ is ONE function of (params, state, optimizer state, rng key, x, y) that returns 
 new values, compiled with `jit` (unless compile(jit_compile=False)). Nothing is captured
 by hand: the model's weights go in as arguments and come back as results. Non-trainable
 state (BatchNormalization's moving averages) is returned as the loss function's auxiliary
-output, so it never enters the gradient."""
+output, so it never enters the gradient.
+
+With a backend that keeps arrays on a device (backend="cuda": it has `device_put` and
+`device_get`), fit uploads the parameters, state, optimizer state and rng key once, feeds
+each step's outputs to the next step on the device, and writes host NumPy copies back into
+the model at the end of each epoch; only the per-batch loss and metric totals (scalars)
+come back every step. The cpu and numpy backends work on the host arrays themselves."""
 from __future__ import annotations
 
 from typing import Callable, Iterator
 
 import numpy as np
 
-from tracer import random
+from tracer import random, tree_flatten, tree_unflatten
 from transforms import jit
 
 from .callbacks import Callback, CallbackList, History
@@ -81,6 +87,48 @@ def compiled_step(model, kind: str) -> Callable:
             step = jit(step, backend=model.backend)
         model._steps[kind] = step
     return step
+
+
+# --- where the steps' arrays live ----------------------------------------------------------------
+def _device_backend(model):
+    """The backend of the model's jitted steps when it keeps arrays on a device (it has
+    `device_put` / `device_get`, like "cuda"), else None: the cpu and numpy backends and
+    eager steps (jit_compile=False) work on host arrays, with no copies."""
+    if not model.jit_compile:
+        return None
+    backend = model.backend
+    if backend is None or isinstance(backend, str):
+        from kernels.backend import BACKENDS, default_backend
+        backend = default_backend() if backend is None else BACKENDS.get(backend)
+    return backend if hasattr(backend, "device_put") else None
+
+
+class _DeviceCopies:
+    """fit's device copies of what it trains. `put(tree)` uploads a host tree, except the
+    leaves that are the very arrays the last `get` returned: those map back to their device
+    copies, so between epochs only what the host replaced (a LearningRateScheduler's rate,
+    set_weights in a callback) travels again. Writing into a host array in place is not
+    seen: callbacks change weights by assigning new arrays."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self._last: dict[int, tuple] = {}     # id(host leaf) -> (host leaf, its device copy)
+
+    def _known(self, leaf):
+        pair = self._last.get(id(leaf))
+        return pair[1] if pair is not None and pair[0] is leaf else None
+
+    def put(self, tree):
+        leaves, treedef = tree_flatten(tree)
+        known = [self._known(leaf) for leaf in leaves]
+        uploaded = iter(self.backend.device_put([x for x, d in zip(leaves, known) if d is None]))
+        return tree_unflatten(treedef, [next(uploaded) if d is None else d for d in known])
+
+    def get(self, tree):
+        leaves, treedef = tree_flatten(tree)
+        host = self.backend.device_get(leaves)
+        self._last = {id(h): (h, d) for h, d in zip(host, leaves)}
+        return tree_unflatten(treedef, host)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -199,7 +247,13 @@ def fit(model, x=None, y=None, batch_size: int | None = None, epochs: int = 1, v
     `shuffle`), or x a Dataset of (x, y) batches. validation_split: the fraction of the
     arrays (the last examples, before shuffling) held out; validation_data: (x_val, y_val)
     or a Dataset. verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
-    Callbacks see logs with loss, metrics, val_* and learning_rate after each epoch."""
+    Callbacks see logs with loss, metrics, val_* and learning_rate after each epoch.
+
+    `model.variables` and `model.optimizer_state` are replaced at the end of each epoch,
+    before validation and `on_epoch_end`, so epoch callbacks (ModelCheckpoint, EarlyStopping,
+    get_weights) see that epoch's weights as host NumPy arrays, whatever the backend; batch
+    callbacks see those of the last finished epoch. With backend="cuda" the weights stay on
+    the GPU during the epoch (see the module's docstring)."""
     _require_compiled(model, "fit")
     train, val = _validation(x, y, validation_split, validation_data, batch_size)
     model._ensure_built(train.first_x())
@@ -211,6 +265,8 @@ def fit(model, x=None, y=None, batch_size: int | None = None, epochs: int = 1, v
     hooks = CallbackList([history] + list(callbacks or []), model)
     step = compiled_step(model, "train")
     rng = random.key(model.seed + 1) if model._train_rng is None else model._train_rng
+    device = _device_backend(model)
+    copies = None if device is None else _DeviceCopies(device)
     model.stop_training = False
     hooks.on_train_begin()
     logs = {}
@@ -220,6 +276,8 @@ def fit(model, x=None, y=None, batch_size: int | None = None, epochs: int = 1, v
             model.optimizer_state = optimizer.with_learning_rate(model.optimizer_state,
                                                                  optimizer.learning_rate)
         params, state, opt_state = model.variables["params"], model.variables["state"], model.optimizer_state
+        if copies is not None:
+            params, state, opt_state, rng = copies.put((params, state, opt_state, rng))
         totals = _Totals(model)
         with EpochProgress(epoch, epochs, train.steps, verbose) as progress:
             seed = (model.seed, epoch) if shuffle else None
@@ -228,16 +286,21 @@ def fit(model, x=None, y=None, batch_size: int | None = None, epochs: int = 1, v
                     raise ValueError("fit: targets y are needed (pass y, or a Dataset of (x, y))")
                 hooks.on_train_batch_begin(b)
                 params, state, opt_state, rng, batch_totals = step(params, state, opt_state, rng, xb, yb)
+                if device is not None:
+                    batch_totals = device.device_get(batch_totals)     # scalars, for the logs
                 totals.add(batch_totals)
                 batch_logs = totals.logs()
                 progress.advance(len(xb), batch_logs)
                 hooks.on_train_batch_end(b, batch_logs)
-            model.variables, model.optimizer_state = {"params": params, "state": state}, opt_state
-            model._train_rng = rng
+            variables = {"params": params, "state": state}
+            trained = (variables, opt_state, rng) if copies is None else \
+                copies.get((variables, opt_state, rng))
+            model.variables, model.optimizer_state, model._train_rng = trained
+            rng = model._train_rng
             logs = totals.logs()
             if val is not None:
-                logs.update(_evaluate_data(model, val).logs("val_"))
-            logs["learning_rate"] = float(optimizer.current_learning_rate(opt_state))
+                logs.update(_evaluate_data(model, val, variables).logs("val_"))
+            logs["learning_rate"] = float(optimizer.current_learning_rate(model.optimizer_state))
             progress.finish(logs)
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
@@ -246,14 +309,20 @@ def fit(model, x=None, y=None, batch_size: int | None = None, epochs: int = 1, v
     return history
 
 
-def _evaluate_data(model, data: _Data) -> _Totals:
+def _evaluate_data(model, data: _Data, variables=None) -> _Totals:
+    """Totals over `data` with `variables` (default: the model's; fit passes its device
+    copies, so validation uploads no weights)."""
     step = compiled_step(model, "eval")
     totals = _Totals(model)
-    params, state = model.variables["params"], model.variables["state"]
+    device = _device_backend(model)
+    if variables is None:
+        variables = model.variables if device is None else device.device_put(model.variables)
+    params, state = variables["params"], variables["state"]
     for xb, yb in data.batches():
         if yb is None:
             raise ValueError("evaluate: targets y are needed")
-        totals.add(step(params, state, xb, yb))
+        batch_totals = step(params, state, xb, yb)
+        totals.add(batch_totals if device is None else device.device_get(batch_totals))
     return totals
 
 
@@ -275,11 +344,16 @@ def evaluate(model, x=None, y=None, batch_size: int | None = None, verbose: int 
 
 
 def predict(model, x, batch_size: int | None = None) -> np.ndarray:
-    """The model's outputs for x (arrays or a Dataset), in inference mode."""
+    """The model's outputs for x (arrays or a Dataset), in inference mode, as a NumPy
+    array whatever the backend (a device backend gets the weights uploaded once)."""
     data = _Data(x, None, batch_size, "predict")
     model._ensure_built(data.first_x())
     step = compiled_step(model, "predict")
-    params, state = model.variables["params"], model.variables["state"]
+    device = _device_backend(model)
+    variables = model.variables if device is None else device.device_put(model.variables)
+    params, state = variables["params"], variables["state"]
     outs = [step(params, state, xb) for xb, _ in data.batches()]
+    if device is not None:
+        outs = device.device_get(outs)
     return np.concatenate(outs) if outs else np.zeros((0,))
 

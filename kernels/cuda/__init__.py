@@ -7,6 +7,7 @@ itself is imported on the first compile, so this import works anywhere):
     out = ...                        # a numba device array: stays on the GPU
     np.asarray(out); out.copy_to_host()          # to the host
     jit(f, backend=kernels.cuda.CudaBackend(to_host=True))   # programs returning NumPy
+    d = BACKEND.device_put(params); BACKEND.device_get(d)    # whole pytrees to and fro
 
 Inputs: NumPy arrays and scalars (copied to the device) or device arrays (anything with
 __cuda_array_interface__: numba, CuPy, PyTorch; used zero-copy). Host fallback: argsort
@@ -16,7 +17,8 @@ CUDA simulator (NUMBA_ENABLE_CUDASIM=1) without a GPU.
 Modules: device (discovery, errors, launch configuration), layout (Locs: views as index
 arithmetic), expr + runtime (element-wise expressions), nests + fused (kernel sources
 for fusion groups), loops, matmul, control (the other ops), lowering (the table),
-planner (buffers and liveness), program (the callable), backend."""
+planner (buffers and liveness), program (the callable), transfer (pytrees to and from
+the device), backend."""
 from __future__ import annotations
 
 from kernels.backend import register_backend

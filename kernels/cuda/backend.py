@@ -3,6 +3,8 @@ kernels, buffers, library calls) and returns a Program; the device is checked fi
 machine without numba-cuda, a driver or a GPU gets an error naming what is missing."""
 from __future__ import annotations
 
+from typing import Any
+
 from tracer import Graph
 
 from .device import require_cuda
@@ -24,3 +26,16 @@ class CudaBackend:
         require_cuda()
         from .program import Program
         return Program.from_graph(graph, to_host=self.to_host)
+
+    # Device residency (names as in JAX): a caller holding only a backend (nn's fit) keeps
+    # pytrees on the GPU between program calls with these; a backend without them (cpu,
+    # numpy) works on host arrays, so callers test for `device_put`.
+    def device_put(self, tree: Any) -> Any:
+        """Every NumPy leaf of `tree` copied to the device (kernels.cuda.transfer.to_device)."""
+        from .transfer import to_device
+        return to_device(tree)
+
+    def device_get(self, tree: Any) -> Any:
+        """Every device-array leaf of `tree` copied to a NumPy array (transfer.to_host)."""
+        from .transfer import to_host
+        return to_host(tree)

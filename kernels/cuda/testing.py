@@ -1,7 +1,7 @@
 """Test support: run the cuda backend's tests under the Numba CUDA simulator unless told
 otherwise, without leaking the setting into the rest of the process.
 
-NUMBA_ENABLE_CUDASIM is read once, when numba.cuda is first imported. `cuda_test_mode()`
+NUMBA_ENABLE_CUDASIM decides, once, when numba.cuda is first imported. `cuda_test_mode()`
 imports it with the simulator on (unless NUMBA_ENABLE_CUDASIM is set in the environment:
 =0 runs the tests on a real GPU) and then restores the environment, so child processes
 and other tests do not inherit it."""
@@ -19,6 +19,11 @@ def cuda_test_mode() -> str:
     if "numba.cuda" not in sys.modules and "NUMBA_ENABLE_CUDASIM" not in os.environ:
         os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
         try:
+            if "numba" in sys.modules:
+                # numba (whose config numba-cuda shares) read the environment when it was
+                # imported, e.g. by the cpu backend: read it again, or this is no simulator
+                from numba.core import config
+                config.reload_config()
             import numba.cuda  # noqa: F401
         except ImportError as e:
             return f"unavailable: numba-cuda is not installed ({e})"
