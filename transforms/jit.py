@@ -44,10 +44,11 @@ class CacheInfo(NamedTuple):
 class _Entry:
     """One signature: its optimized graph, output structure and (once compiled) program.
     `desc` names each argument with its tree structure and leaf types, or its static value."""
-    __slots__ = ("graph", "out_tree", "desc", "program", "inline", "single", "finish")
+    __slots__ = ("graph", "out_tree", "desc", "program", "run", "inline", "single", "finish")
 
     def __init__(self, graph: Graph, out_tree, desc: tuple, inline: bool):
         self.graph, self.out_tree, self.desc, self.program = graph, out_tree, desc, None
+        self.run = None         # the program's unchecked call, for arrays of the key's types
         self.inline = inline    # called with Tracers (the key says so): evaluate, never compile
         dtypes = [v.aval.dtype for v in graph.outputs]
         # constants are returned as fresh arrays, so callers may write to what they get
@@ -160,10 +161,10 @@ class Jitted:
                 key = tuple([(a.shape, a.dtype) if type(a) is _ndarray else None for a in args])
                 key = None if None in key else key
             entry = self._cache.get(key)
-            if entry is not None and entry.program is not None:   # None: lowered, not compiled
+            if entry is not None and entry.run is not None:   # None: lowered, not compiled
                 self._hits += 1
                 self._cache.move_to_end(key)
-                outs = entry.program(*args)
+                outs = entry.run(*args)
                 if entry.single and type(outs[0]) is _ndarray:
                     return outs[0]
                 return entry.finish(outs)
@@ -307,6 +308,7 @@ class Jitted:
             self._backend = _resolve_backend(self._backend_spec)
         options = {"fastmath": True} if self._fastmath else {}
         entry.program = self._backend.compile(entry.graph, **options)
+        entry.run = getattr(entry.program, "run", entry.program)
         self._compilations += 1
 
 

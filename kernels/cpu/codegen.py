@@ -1,12 +1,16 @@
 """Generate the Python source of ONE Numba function for a whole graph.
 
-    def program(a0, a1, ..., c0, ..., dims, ws_float32, ...):
-        d0 = dims[0]; ...          # every size, offset and stride is a runtime integer
+    def program(x0, a1, ..., c0, ..., dims, ws_float32, ...):
+        d0 = dims[0]; ...              # every size, offset and stride is a runtime integer
+        res_float32 = np.empty(d7, np.float32)   # one result array per dtype
+        a0 = x0.reshape(-1)            # inputs of rank != 1 are made flat here
         <one block per fusion group, in dependency order>
-        return (res_float32, ...)  # one result array per dtype; outputs are regions of them
+        return (res_float32[d8:d8 + d9].reshape((d2, d3)), ...)   # the outputs, shaped
 
-Arguments: the inputs and array constants as flat 1-D arrays, the runtime integers, and
-one reused workspace per dtype that intermediates live in.
+Arguments: the inputs as the caller's C-contiguous arrays, the array constants as flat 1-D
+arrays, the runtime integers, and one reused workspace per dtype that intermediates live
+in. Reshaping inputs and outputs inside the program (not in Python around the call) keeps
+the call from Python to one Numba dispatch.
 
 The source depends on the graph's structure only (op kinds, ranks, dtypes, which axes have
 size 1, scalar literals, and whether a group is big enough to run in parallel), never on
@@ -42,8 +46,8 @@ class Generated:
     dims: np.ndarray         # int64 runtime sizes, the `dims` argument
     consts: list             # array constants, passed after the inputs
     workspace: dict          # dtype name -> elements of that workspace
-    outputs: list            # per graph output: ("result", k, offset, size): a region of the
-    #                          k-th returned array | ("input", i) | ("const", value)
+    outputs: list            # per graph output: ("result", k): the k-th returned array, or
+    #                          ("const", value)
     groups: list             # the fusion groups, in execution order
     parallel: bool
 
@@ -81,25 +85,23 @@ def generate(graph: Graph, fastmath: bool = False, parallel: bool | None = None)
     for i, v in enumerate(graph.inputs):
         check_dtype(v.aval.dtype)
         em.bind(v, ArrayRef(f"a{i}", v.aval.strong(), zero_offset=True))
+        if v.aval.ndim != 1:    # the caller passes arrays as they are: make them flat here
+            em.emit(f"a{i} = x{i}.reshape(-1)")
     groups = emit_graph(em, graph, None, top=True)
-    outputs, seen = [], set()
-    inputs = {v: i for i, v in enumerate(graph.inputs)}
+    outputs, returned, seen = [], [], set()
     em.emit("# outputs")
     for v in graph.outputs:
         if isinstance(v, Const):
             outputs.append(("const", v.value))
-        elif v in inputs:
-            outputs.append(("input", inputs[v]))
-        else:
-            ref = em.refs[v]
-            # only a result region may be handed out; views, workspace and repeats are copied
-            if not (ref.fresh and ref.contiguous and (ref.buf, ref.offset) not in seen):
-                ref = em.copy(ref, em.alloc_buffer(ref.aval, fresh=True))
-            seen.add((ref.buf, ref.offset))
-            outputs.append(("result", ref.aval.dtype.name, ref.offset, ref.aval.size))
-    order = sorted(em.results)
-    outputs = [(o[0], order.index(o[1])) + o[2:] if o[0] == "result" else o for o in outputs]
-    returned = [result_name(d) for d in order]
+            continue
+        ref = em.refs[v]
+        # only a result region may be handed out; inputs, views, workspace and repeats are
+        # copied into one
+        if not (ref.fresh and ref.contiguous and (ref.buf, ref.offset) not in seen):
+            ref = em.copy(ref, em.alloc_buffer(ref.aval, fresh=True))
+        seen.add((ref.buf, ref.offset))
+        outputs.append(("result", len(returned)))
+        returned.append(_shaped(em, ref))
     source = _assemble(em, graph, returned, fastmath)
     return Generated(source, hashlib.sha256(source.encode()).hexdigest(),
                      np.array(em.dims, np.int64), list(em.const_args), dict(em.workspace),
@@ -134,8 +136,20 @@ def emit_graph(em: Emitter, graph: Graph, input_refs, top: bool):
     return groups if top else [em.ref(v) for v in graph.outputs]
 
 
+def _shaped(em: Emitter, ref: ArrayRef) -> str:
+    """The expression returning result region `ref` as an array of its own shape (Numba
+    reshapes the view, which is cheaper than reshaping in Python after the call)."""
+    start = em.offset(ref) or "0"
+    n = em.dim(ref.aval.size)
+    flat = f"{ref.buf}[{start}:{start} + {n}]"
+    shape = ref.aval.shape
+    if len(shape) == 1:
+        return flat
+    return f"{flat}.reshape(({''.join(em.dim(d) + ', ' for d in shape).rstrip(' ')}))"
+
+
 def _assemble(em: Emitter, graph: Graph, returned: list, fastmath: bool) -> str:
-    args = [f"a{i}" for i in range(len(graph.inputs))]
+    args = [f"a{i}" if v.aval.ndim == 1 else f"x{i}" for i, v in enumerate(graph.inputs)]
     args += [f"c{i}" for i in range(len(em.const_args))] + ["dims"]
     args += [workspace_name(d) for d in sorted(em.workspace)]
     vm = f"import {VECMATH} as vm\n" if _vecmath() is not None else ""
@@ -152,4 +166,6 @@ def _assemble(em: Emitter, graph: Graph, returned: list, fastmath: bool) -> str:
     prologue = [f"    d{k} = dims[{k}]" for k in range(len(em.dims))]
     prologue += [f"    {result_name(d)} = np.empty({n}, {np_type(d)})" for d, n in sizes.items()]
     ret = "    return (" + "".join(r + ", " for r in returned).rstrip(" ") + ")"
+    if not returned:
+        ret = "    return ()"
     return head + "\n".join(prologue + em.lines + [ret]) + "\n"

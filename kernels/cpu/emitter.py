@@ -209,11 +209,12 @@ class Emitter:
         returns (fresh: handed to the caller), or of the per-dtype workspace (reused)."""
         dtype = check_dtype(aval.dtype)
         area = self.results if fresh else self.workspace
+        first = dtype.name not in area    # (then the offset is 0 whatever the sizes)
         used = area.get(dtype.name, 0)
         start = -(-used // WS_ALIGN) * WS_ALIGN
         area[dtype.name] = start + aval.size
         name = result_name(dtype) if fresh else workspace_name(dtype)
-        return ArrayRef(name, aval, offset=start, fresh=fresh)
+        return ArrayRef(name, aval, offset=start, fresh=fresh, zero_offset=first)
 
 
 def workspace_name(dtype) -> str:

@@ -1,6 +1,6 @@
-"""The callable a compiled graph becomes: checks the inputs, makes one call of the Numba
-function (flat inputs, flat array constants, runtime sizes, workspaces), and returns one
-NumPy array per graph output (the flat results reshaped)."""
+"""The callable a compiled graph becomes: one call of the Numba function (the inputs, flat
+array constants, runtime sizes, workspaces), which returns the graph's outputs already
+shaped."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +15,9 @@ _ndarray = np.ndarray
 
 
 class Program:
-    """`program(*inputs) -> list of arrays`. `.source` is the generated code, `.groups`
+    """`program(*inputs) -> tuple of arrays` checks and converts its inputs;
+    `program.run(*arrays)` trusts that they have the compiled shapes and dtypes (jit's cache
+    key says so) and only makes them C-contiguous. `.source` is the generated code, `.groups`
     the fusion groups, `.dispatcher` the Numba function (None if nothing is computed)."""
 
     def __init__(self, graph: Graph, generated: Generated, dispatcher):
@@ -26,35 +28,37 @@ class Program:
         self.dispatcher = dispatcher
         self._types = [(v.aval.shape, v.aval.dtype, v.aval.weak) for v in graph.inputs]
         # constants as flat writable copies: one Numba type, whatever the user gave
-        self._tail = tuple(np.array(c, order="C", copy=True).reshape(-1) for c in generated.consts)
-        self._tail += (generated.dims,)
-        self._tail += tuple(np.zeros(n, dt) for dt, n in sorted(generated.workspace.items()))
-        self._outputs = generated.outputs
-        self._out_dtypes = [v.aval.dtype for v in graph.outputs]
-        self._out_shapes = [v.aval.shape for v in graph.outputs]
+        tail = tuple(np.array(c, order="C", copy=True).reshape(-1) for c in generated.consts)
+        tail += (generated.dims,)
+        tail += tuple(np.zeros(n, dt) for dt, n in sorted(generated.workspace.items()))
+        self._tail = tail
+        # outputs that are constants are not computed: they are inserted after the call
+        self._consts = [(k, np.asarray(out[1], dtype=v.aval.dtype))
+                        for k, (out, v) in enumerate(zip(generated.outputs, graph.outputs))
+                        if out[0] == "const"]
 
-    def __call__(self, *args) -> list:
+    def __call__(self, *args) -> tuple:
         if len(args) != len(self._types):
             raise TypeError(f"the compiled program takes {len(self._types)} inputs, "
                             f"got {len(args)}")
-        arrays = [self._input(k, a) for k, a in enumerate(args)]
-        results = self.dispatcher(*[a.reshape(-1) for a in arrays], *self._tail) \
-            if self.dispatcher is not None else ()
-        outs = []
-        for (kind, what, *region), dtype, shape in zip(self._outputs, self._out_dtypes,
-                                                        self._out_shapes):
-            if kind == "result":
-                start, size = region
-                outs.append(results[what][start:start + size].reshape(shape))
-            elif kind == "input":
-                outs.append(np.array(arrays[what], copy=True))
-            else:
-                outs.append(np.array(what, dtype=dtype, copy=True))
+        return self.run(*[self._input(k, a) for k, a in enumerate(args)])
+
+    def run(self, *arrays) -> tuple:
+        for a in arrays:
+            if not a.flags.c_contiguous:    # (Numba would compile an 'A'-layout variant)
+                # (np.ascontiguousarray would make a 0-d array 1-d)
+                arrays = [a if a.flags.c_contiguous else a.copy(order="C") for a in arrays]
+                break
+        outs = self.dispatcher(*arrays, *self._tail) if self.dispatcher is not None else ()
+        if self._consts:
+            outs = list(outs)
+            for k, value in self._consts:
+                outs.insert(k, value.copy())
         return outs
 
     def _input(self, k: int, a):
         shape, dtype, weak = self._types[k]
-        if type(a) is _ndarray and a.dtype == dtype and a.shape == shape and a.flags.c_contiguous:
+        if type(a) is _ndarray and a.dtype == dtype and a.shape == shape:
             return a
         arr = np.asarray(a)
         if arr.shape != shape:
@@ -65,5 +69,4 @@ class Program:
                 raise TypeError(f"input {k} has dtype {arr.dtype}, the program was compiled "
                                 f"for {dtype}")
             arr = arr.astype(dtype)
-        # (np.ascontiguousarray would make a 0-d array 1-d)
-        return arr if arr.flags.c_contiguous else arr.copy(order="C")
+        return arr

@@ -144,3 +144,22 @@ def test_matmul_layouts_batched_transposed_and_mixed(cpu):
     for got, want in zip(_compile(cpu, f, a, b, c)(a, b, c), f(a, b, c)):
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_program_takes_arrays_as_given_and_returns_them_shaped(cpu):
+    # the program flattens its inputs and shapes its outputs itself (one Numba call from
+    # Python); inputs of any layout and rank, inputs and constants as outputs
+    def f(x, s):
+        return x * s + 1, x, np.sum(x, axis=0), 2.0, s
+    x = np.arange(12.0).reshape(3, 4)
+    prog = _compile(cpu, f, x, np.array(2.0))
+    assert "x0.reshape(-1)" in prog.source and ".reshape((d" in prog.source
+    for arg in (x, np.asfortranarray(x), x.T.copy().T, np.arange(24.0).reshape(3, 8)[:, ::2]):
+        out = prog(arg, np.array(2.0))
+        want = f(arg, np.array(2.0))
+        assert [o.shape for o in out] == [np.shape(w) for w in want]
+        for o, w in zip(out, want):
+            np.testing.assert_array_equal(o, w)
+        assert out[1] is not arg and not np.shares_memory(out[1], arg)
+    (fast,) = prog.run(x, np.array(3.0))[:1]
+    np.testing.assert_array_equal(fast, x * 3 + 1)
