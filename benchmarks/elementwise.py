@@ -84,23 +84,28 @@ def peak_extra_mib(fn) -> float | None:
     return rss("VmHWM:") - base
 
 
-def _optional(x, w, b):
-    out = {}
+def _optional(x, w, b) -> tuple[dict, dict]:
+    """JAX and PyTorch rows (value, and gradient w.r.t. w), when installed."""
+    rows, grad_rows = {}, {}
     try:
         import jax
         import jax.numpy as jnp
         jx = jnp.asarray(x)
-        f = jax.jit(lambda x, w, b: jnp.sum(jnp.tanh(x * w + b) ** 2 + 0.5 * x))
-        out["jax jit"] = lambda: jax.block_until_ready(f(jx, w, b))
+
+        def jchain(x, w, b):
+            return jnp.sum(jnp.tanh(x * w + b) ** 2 + 0.5 * x)
+        f, g = jax.jit(jchain), jax.jit(jax.grad(jchain, argnums=1))
+        rows["jax jit"] = lambda: jax.block_until_ready(f(jx, w, b))
+        grad_rows["jax jit(grad) w"] = lambda: jax.block_until_ready(g(jx, w, b))
     except ImportError:
         pass
     try:
         import torch
         tx = torch.from_numpy(x)
-        out["torch"] = lambda: torch.sum(torch.tanh(tx * float(w) + float(b)) ** 2 + 0.5 * tx)
+        rows["torch"] = lambda: torch.sum(torch.tanh(tx * float(w) + float(b)) ** 2 + 0.5 * tx)
     except ImportError:
         pass
-    return out
+    return rows, grad_rows
 
 
 def main(argv=None) -> None:
@@ -117,16 +122,17 @@ def main(argv=None) -> None:
     want = float(np.sum(np.tanh(x.astype(np.float64) * 0.7 + 0.1) ** 2 + 0.5 * x))
 
     fused_fast = jit(chain, fastmath=True)
+    extra_rows, extra_grad_rows = _optional(x, w, b)
     rows = {"numpy": lambda: chain(x, w, b),
             "numba hand loop fastmath": lambda: hand_fastmath(x, w, b),
             "numba hand loop exact": lambda: hand(x, w, b),
             "numbaflow jit": lambda: fused(x, w, b),
-            "numbaflow jit fastmath": lambda: fused_fast(x, w, b), **_optional(x, w, b)}
+            "numbaflow jit fastmath": lambda: fused_fast(x, w, b), **extra_rows}
     try:
         from transforms import grad
         fused_grad = jit(grad(chain, argnums=1))
         grad_rows = {"numpy grad_w": lambda: chain_grad_w(x, w, b),
-                     "numbaflow jit(grad) w": lambda: fused_grad(x, w, b)}
+                     "numbaflow jit(grad) w": lambda: fused_grad(x, w, b), **extra_grad_rows}
         np.testing.assert_allclose(fused_grad(x, w, b), chain_grad_w(x, w, b), rtol=1e-4)
     except ImportError:
         grad_rows = {}
@@ -136,22 +142,26 @@ def main(argv=None) -> None:
     print(f"sum(tanh(x*w + b)**2 + 0.5*x), x: {args.n:,} float32, median of {args.repeats}; "
           f"plain copy {copy_s * 1e3:.2f} ms = {copy_gbs:.1f} GB/s (read + write)")
     print("vs hand: against the hand-written prange loop with fastmath (the practical limit); "
-          "GB/s: bytes of x read per second")
-    print(f"{'':26} {'ms':>8} {'vs numpy':>9} {'vs hand':>8} {'GB/s':>6} {'of copy':>8} "
-          f"{'peak MiB':>9} {'rel err':>9}")
-    times = {}
-    for name, fn in {**rows, **grad_rows}.items():
+          "vs jax: JAX's time / this time (>1: faster than JAX); GB/s: bytes of x read per "
+          "second")
+    print(f"{'':26} {'ms':>8} {'vs numpy':>9} {'vs hand':>8} {'vs jax':>7} {'GB/s':>6} "
+          f"{'of copy':>8} {'peak MiB':>9} {'rel err':>9}")
+    times, peaks = {}, {}
+    for name, fn in {**rows, **grad_rows}.items():   # all first: ratios need every time
         times[name] = median_seconds(fn, args.repeats)
-        peak = peak_extra_mib(fn)
+        peaks[name] = peak_extra_mib(fn)
+    for name, fn in {**rows, **grad_rows}.items():
+        peak = peaks[name]
         err = abs(float(fn()) - want) / abs(want) if name in rows else float("nan")
         gbs = x.nbytes / times[name] / 1e9
         base = times["numpy grad_w" if name in grad_rows else "numpy"]
         hand_t = times.get("numba hand loop fastmath")
         vs_hand = f"{hand_t / times[name]:8.2f}" if hand_t and name not in grad_rows else " " * 8
-        print(f"{name:26} {times[name] * 1e3:8.2f} {base / times[name]:9.2f} {vs_hand} "
+        jax_t = times.get("jax jit(grad) w" if name in grad_rows else "jax jit")
+        vs_jax = f"{jax_t / times[name]:7.2f}" if jax_t else " " * 7
+        print(f"{name:26} {times[name] * 1e3:8.2f} {base / times[name]:9.2f} {vs_hand} {vs_jax} "
               f"{gbs:6.1f} {gbs / copy_gbs:8.2f} {peak if peak is not None else float('nan'):9.1f} "
               f"{err:9.1e}")
-
 
 if __name__ == "__main__":
     main()
