@@ -7,7 +7,14 @@ its OpenBLAS (the scipy-openblas64 wheels), its `cblas_?gemm` is registered with
 a named symbol and called as an external function: cached programs refer to it by name,
 so they load in a new process. Elsewhere (another BLAS, another build), or with
 NUMBAFLOW_BLAS=scipy, `AVAILABLE` is False and the code generator calls runtime.matmul_*
-(np.dot) instead."""
+(np.dot) instead.
+
+One pool of threads: a matrix product runs its row blocks (and batch items) on Numba's
+threads, with OpenBLAS set to one thread for the duration of the call. Two pools on two
+cores fight: OpenBLAS's workers spin for ~0.1 s after each product, so the program's next
+`prange` loop ran at half speed (measured: per-example gradients 6.1 ms with OpenBLAS's
+threads vs 2.2 ms with one BLAS thread). Another Python thread calling NumPy's BLAS at
+the same moment sees it single-threaded until the product returns."""
 from __future__ import annotations
 
 import ctypes
@@ -16,12 +23,13 @@ import os
 
 import numpy as np
 from llvmlite import binding, ir
-from numba import njit, types
+from numba import config, njit, prange, types
 from numba.extending import intrinsic
 
 __all__ = ["AVAILABLE", "gemm_float32", "gemm_float64"]
 
 _SYMBOLS = {"s": "numbaflow_sgemm", "d": "numbaflow_dgemm"}
+_THREAD_SYMBOLS = {"set": "numbaflow_blas_set_threads", "get": "numbaflow_blas_get_threads"}
 
 
 def _register() -> bool:
@@ -32,8 +40,11 @@ def _register() -> bool:
     for path in glob.glob(os.path.join(libs, "libscipy_openblas64_*.so*")):
         try:
             lib = ctypes.CDLL(path)   # already loaded by NumPy: the same library and pool
-            for kind, name in _SYMBOLS.items():
-                fn = getattr(lib, f"scipy_cblas_{kind}gemm64_")
+            found = {name: getattr(lib, f"scipy_cblas_{kind}gemm64_")
+                     for kind, name in _SYMBOLS.items()}
+            found.update({name: getattr(lib, f"scipy_openblas_{op}_num_threads64_")
+                          for op, name in _THREAD_SYMBOLS.items()})
+            for name, fn in found.items():
                 binding.add_symbol(name, ctypes.cast(fn, ctypes.c_void_p).value)
             return True
         except (OSError, AttributeError):
@@ -51,6 +62,14 @@ def _signature(t):
 
 _SGEMM = types.ExternalFunction(_SYMBOLS["s"], _signature(types.float32))
 _DGEMM = types.ExternalFunction(_SYMBOLS["d"], _signature(types.float64))
+_SET_THREADS = types.ExternalFunction(_THREAD_SYMBOLS["set"], types.void(types.int32))
+_GET_THREADS = types.ExternalFunction(_THREAD_SYMBOLS["get"], types.int32())
+# A product is split into row blocks of at least this many multiply-adds: below it, a
+# thread's start costs more than it saves.
+_MIN_BLOCK_FLOPS = 1 << 21
+# Read once, not numba.get_num_threads() per call: that is a "dynamic global" for Numba's
+# disk cache. (numba.set_num_threads(1) later only means the blocks run one after another.)
+_THREADS = config.NUMBA_NUM_THREADS
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
@@ -65,31 +84,58 @@ def _address(typingctx, arr, offset):
 
 
 @njit(inline="always")
-def _gemm(external, one, a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
-    """out[oo + i*m*n:] = A[i] @ B[i] for i < nb (row-major). A[i] is the (m, k) matrix at
-    a[ao + i*m*k:], stored transposed ((k, m) row-major) when `at`; the same for B (k, n)
-    and `bt`."""
-    lda = m if at else k
-    ldb = k if bt else n
-    ta = _TRANS if at else _NO_TRANS
-    tb = _TRANS if bt else _NO_TRANS
-    for i in range(nb):
-        o = oo + i * m * n
-        if k == 0:       # BLAS would leave the output alone
-            for j in range(m * n):
-                out[o + j] = 0
-            continue
-        external(_ROW_MAJOR, ta, tb, m, n, k, one, _address(a, ao + i * m * k), lda,
-                 _address(b, bo + i * k * n), ldb, one - one, _address(out, o), n)
+def _plan(nb, m, n, k):
+    """How many row blocks each product is cut into (one per thread, each big enough)."""
+    return max(1, min(_THREADS, m * n * k // _MIN_BLOCK_FLOPS, m))
 
 
-# Two plain functions, not a closure: Numba's cache key hashes a closure's cells, and an
-# ExternalFunction there never hashes the same twice (so it would never load from disk).
-@njit(cache=True)
+@njit(inline="always")
+def _block(t, blocks, m, k, at, ao, oo, n):
+    """Row range lo:hi of task t, the offsets of its A rows (further along a row-major A,
+    further along a row of a transposed one) and of its output rows, and its batch item."""
+    i = t // blocks
+    lo = (t - i * blocks) * m // blocks
+    hi = (t - i * blocks + 1) * m // blocks
+    return lo, hi, ao + i * m * k + (lo if at else lo * k), oo + i * m * n + lo * n, i
+
+
+@njit(inline="always")
+def _zero(out, oo, size):
+    for j in range(size):   # k == 0: BLAS would leave the output alone
+        out[oo + j] = 0
+
+
+# Two plain functions, not a closure or a function argument: Numba's cache key hashes a
+# closure's cells, and an ExternalFunction held in a variable is a "dynamic global" inside
+# a prange body, either of which keeps the function (and every program calling it) out of
+# the disk cache. out[oo + i*m*n:] = A[i] @ B[i] for i < nb (row-major); A[i] is the (m, k)
+# matrix at a[ao + i*m*k:], stored transposed ((k, m) row-major) when `at`; likewise B.
+@njit(cache=True, parallel=True)
 def gemm_float32(a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
-    _gemm(_SGEMM, np.float32(1), a, ao, at, b, bo, bt, out, oo, nb, m, n, k)
+    if k == 0:
+        return _zero(out, oo, nb * m * n)
+    blocks = _plan(nb, m, n, k)
+    saved = _GET_THREADS()
+    _SET_THREADS(1)
+    for t in prange(nb * blocks):
+        lo, hi, a_at, o_at, i = _block(t, blocks, m, k, at, ao, oo, n)
+        _SGEMM(_ROW_MAJOR, _TRANS if at else _NO_TRANS, _TRANS if bt else _NO_TRANS,
+               hi - lo, n, k, np.float32(1), _address(a, a_at), m if at else k,
+               _address(b, bo + i * k * n), k if bt else n, np.float32(0),
+               _address(out, o_at), n)
+    _SET_THREADS(saved)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def gemm_float64(a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
-    _gemm(_DGEMM, 1.0, a, ao, at, b, bo, bt, out, oo, nb, m, n, k)
+    if k == 0:
+        return _zero(out, oo, nb * m * n)
+    blocks = _plan(nb, m, n, k)
+    saved = _GET_THREADS()
+    _SET_THREADS(1)
+    for t in prange(nb * blocks):
+        lo, hi, a_at, o_at, i = _block(t, blocks, m, k, at, ao, oo, n)
+        _DGEMM(_ROW_MAJOR, _TRANS if at else _NO_TRANS, _TRANS if bt else _NO_TRANS,
+               hi - lo, n, k, 1.0, _address(a, a_at), m if at else k,
+               _address(b, bo + i * k * n), k if bt else n, 0.0, _address(out, o_at), n)
+    _SET_THREADS(saved)

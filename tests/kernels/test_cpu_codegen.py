@@ -163,3 +163,24 @@ def test_program_takes_arrays_as_given_and_returns_them_shaped(cpu):
         assert out[1] is not arg and not np.shares_memory(out[1], arg)
     (fast,) = prog.run(x, np.array(3.0))[:1]
     np.testing.assert_array_equal(fast, x * 3 + 1)
+
+
+@pytest.mark.parametrize("at", [False, True])
+@pytest.mark.parametrize("bt", [False, True])
+def test_gemm_row_blocks_on_numbas_threads(at, bt):
+    # big enough to be cut into row blocks (and batch items) run by prange, with OpenBLAS
+    # at one thread during the call and its own setting restored after
+    from kernels.cpu import blas
+    if not blas.AVAILABLE:
+        pytest.skip("NumPy's OpenBLAS is not available (another BLAS or NUMBAFLOW_BLAS=scipy)")
+    rng = np.random.default_rng(0)
+    nb, m, n, k = 3, 129, 130, 131       # 2.2M multiply-adds each: two blocks on two threads
+    a = rng.standard_normal((nb, k, m) if at else (nb, m, k))
+    b = rng.standard_normal((nb, n, k) if bt else (nb, k, n))
+    want = (a.transpose(0, 2, 1) if at else a) @ (b.transpose(0, 2, 1) if bt else b)
+    for dtype, gemm, tol in ((np.float64, blas.gemm_float64, 1e-12),
+                             (np.float32, blas.gemm_float32, 1e-4)):
+        out = np.full(5 + nb * m * n, 7, dtype)
+        gemm(a.astype(dtype).ravel(), 0, at, b.astype(dtype).ravel(), 0, bt, out, 5, nb, m, n, k)
+        assert (out[:5] == 7).all()
+        np.testing.assert_allclose(out[5:].reshape(nb, m, n), want, rtol=tol, atol=tol)
