@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 from llvmlite import binding, ir
-from numba import config, njit, prange, types
+from numba import config, get_num_threads, njit, prange, types
 from numba.extending import intrinsic
 
 __all__ = ["AVAILABLE", "gemm_float32", "gemm_float64"]
@@ -70,6 +70,10 @@ _MIN_BLOCK_FLOPS = 1 << 21
 # Read once, not numba.get_num_threads() per call: that is a "dynamic global" for Numba's
 # disk cache. (numba.set_num_threads(1) later only means the blocks run one after another.)
 _THREADS = config.NUMBA_NUM_THREADS
+# Start Numba's thread pool now: a program without prange of its own (compiled without
+# parallel=True) that calls these functions, loaded from the disk cache, would otherwise
+# reach their parallel loop before anything started the pool (a segmentation fault).
+get_num_threads()
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 

@@ -70,9 +70,23 @@ _SCRIPT = textwrap.dedent("""
 """)
 
 
-def _run(cache_dir, wait=True):
+# A product big enough for several row blocks (blas.py runs them with prange), in a
+# program without a prange of its own, loaded from disk: Numba's thread pool must be up.
+_BIG_MATMUL = textwrap.dedent("""
+    import numpy as np
+    import kernels.cpu as cpu
+    from tracer import make_graph
+    x = np.arange(256 * 300, dtype=np.float64).reshape(256, 300) % 7
+    prog = cpu.compile_graph(make_graph(lambda a, b: a @ b)(x, x.T))
+    np.testing.assert_allclose(prog(x, x.T)[0], x @ x.T)
+    stats = prog.dispatcher.stats
+    print("hits", sum(stats.cache_hits.values()), "misses", sum(stats.cache_misses.values()))
+""")
+
+
+def _run(cache_dir, wait=True, script=_SCRIPT):
     env = dict(os.environ, NUMBAFLOW_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return _finish(proc) if wait else proc
 
@@ -93,6 +107,11 @@ def test_second_process_loads_from_disk_cache(fresh_dir):
     assert _run(fresh_dir) == (0, 1)          # cold: compiled and saved
     assert _run(fresh_dir) == (1, 0)          # warm: loaded, nothing compiled
     assert list(fresh_dir.glob("nf_*.py"))
+
+
+def test_program_loaded_from_disk_runs_its_parallel_matrix_product(fresh_dir):
+    assert _run(fresh_dir, script=_BIG_MATMUL) == (0, 1)
+    assert _run(fresh_dir, script=_BIG_MATMUL) == (1, 0)
 
 
 def test_corrupt_cache_files_are_rebuilt(fresh_dir):
