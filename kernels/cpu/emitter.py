@@ -110,6 +110,16 @@ class Emitter:
             self._dim_names[key] = name
         return name
 
+    def int_arg(self, value: int) -> str:
+        """A structural integer (a flag, a count, 0) as an argument of a runtime helper:
+        a local, never a Python literal, because Numba compiles a helper once per distinct
+        literal argument value (a new parallel gemm, ~1 s, for each flag and offset 0)."""
+        return self.dim(value, ("int_arg", int(value)))
+
+    def start(self, ref: ArrayRef) -> str:
+        """ref's offset as a helper argument (see int_arg)."""
+        return self.offset(ref) or self.int_arg(0)
+
     def size(self, v) -> str:
         return self.dim(v.aval.size, ("size", id(v)))
 
@@ -174,8 +184,8 @@ class Emitter:
         """Emit a copy of src's elements into dst (any layouts, same shape, casting to dst's
         dtype). The shifts are runtime expressions added to the offsets (a loop counter
         times a stride, for scan's slices)."""
-        a = " + ".join(x for x in (self.offset(src), src_shift) if x) or "0"
-        b = " + ".join(x for x in (self.offset(dst), dst_shift) if x) or "0"
+        a = " + ".join(x for x in (self.offset(src), src_shift) if x) or self.int_arg(0)
+        b = " + ".join(x for x in (self.offset(dst), dst_shift) if x) or self.int_arg(0)
         if src.aval.ndim == 0:
             self.emit(f"{dst.buf}[np.uint64({b})] = {src.buf}[np.uint64({a})]")
             return dst
@@ -186,7 +196,8 @@ class Emitter:
         at = len(self.dims)   # shape, src strides, dst strides: consecutive runtime integers
         for n in src.aval.shape + src.stride_values() + dst.stride_values():
             self.dim(n)
-        self.emit(f"strided_copy({src.buf}, {a}, {dst.buf}, {b}, dims, {at}, {src.aval.ndim})")
+        self.emit(f"strided_copy({src.buf}, {a}, {dst.buf}, {b}, dims, {self.int_arg(at)}, "
+                  f"{self.int_arg(src.aval.ndim)})")
         return dst
 
     def bind(self, v: Var, ref: ArrayRef):

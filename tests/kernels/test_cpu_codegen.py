@@ -184,3 +184,22 @@ def test_gemm_row_blocks_on_numbas_threads(at, bt):
         gemm(a.astype(dtype).ravel(), 0, at, b.astype(dtype).ravel(), 0, bt, out, 5, nb, m, n, k)
         assert (out[:5] == 7).all()
         np.testing.assert_allclose(out[5:].reshape(nb, m, n), want, rtol=tol, atol=tol)
+
+
+def test_helpers_are_called_without_literal_arguments(cpu):
+    # Numba compiles a helper once per distinct literal argument (a flag, an offset 0): the
+    # programs pass runtime integers, so every call site shares one compiled helper
+    from kernels.cpu import blas, runtime
+    x = np.arange(12.0).reshape(3, 4)
+
+    def f(a, b):
+        return a @ b.T, a.T @ b, np.concatenate([a, b], axis=1), np.pad(a, 1)
+    prog = _compile(cpu, f, x, x + 1)
+    for got, want in zip(prog(x, x + 1), f(x, x + 1)):
+        np.testing.assert_allclose(got, want)
+    helpers = [runtime.strided_copy, runtime.fill]
+    if blas.AVAILABLE:
+        helpers.append(blas.gemm_float64)
+    for helper in helpers:
+        assert helper.signatures
+        assert not any("Literal" in str(sig) for sig in helper.signatures), helper

@@ -324,12 +324,12 @@ def _array_reduction(em, group, loops, access, stores, reductions):
         ident = REDUCERS[op.prim.name].identity_literal(dt)
         out = em.ref(op.outputs[0])
         if out.aval.dtype == dt:
-            off = em.offset(out) or "0"
+            off = em.start(out)
             em.emit(f"fill({out.buf}, {off}, {nk}, {ident})")
             accs.append((out.buf, off))
         else:
             acc = em.assign("ac", f"np.empty({nk}, {np_type(dt)})")
-            em.emit(f"fill({acc}, 0, {nk}, {ident})")
+            em.emit(f"fill({acc}, {em.int_arg(0)}, {nk}, {ident})")
             accs.append((acc, None))
 
     def accumulate(values):

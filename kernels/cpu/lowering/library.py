@@ -33,17 +33,17 @@ def _operand(em, v, batch, rows, cols, dtype, allow_transposed: bool):
     if ref.aval.dtype == dtype and base is not None:
         identity = tuple(range(v.aval.ndim))
         if tuple(base[a] for a in tuple(batch) + tuple(rows) + tuple(cols)) == identity:
-            return ref.buf, em.offset(ref) or "0", 0
+            return ref.buf, em.start(ref), 0
         flipped = tuple(base[a] for a in tuple(batch) + tuple(cols) + tuple(rows))
         if allow_transposed and (blas.AVAILABLE or not batch) and flipped == identity:
-            return ref.buf, em.offset(ref) or "0", 1   # (np.dot: unbatched only)
+            return ref.buf, em.start(ref), 1   # (np.dot: unbatched only)
     order = tuple(batch) + tuple(rows) + tuple(cols)
     shape = tuple(v.aval.shape[a] for a in order)
     src = ArrayRef(ref.buf, ArrayType(shape, ref.aval.dtype), ref.offset,
                    tuple(ref.stride_values()[a] for a in order), ref.zero_offset)
     dst = em.alloc_buffer(ArrayType(shape, dtype), fresh=False)
     em.copy(src, dst)
-    return dst.buf, em.offset(dst) or "0", 0
+    return dst.buf, em.start(dst), 0
 
 
 def lower_dot_general(em, op):
@@ -61,10 +61,10 @@ def lower_dot_general(em, op):
     a, ao, at = _operand(em, x, xb, xf, xc, dtype, use_blas)
     c, co, ct = _operand(em, y, yb, yc, yf, dtype, use_blas)
     o = em.alloc(out)
-    oo = em.offset(o) or "0"
+    oo = em.start(o)
     if use_blas and blas.AVAILABLE:
-        em.emit(f"gemm_{dtype.name}({a}, {ao}, {at}, {c}, {co}, {ct}, {o.buf}, {oo}, {b}, {m}, "
-                f"{n}, {k})")
+        em.emit(f"gemm_{dtype.name}({a}, {ao}, {em.int_arg(at)}, {c}, {co}, {em.int_arg(ct)}, "
+                f"{o.buf}, {oo}, {b}, {m}, {n}, {k})")
     elif use_blas:
         layouts = "cf"[at] + "cf"[ct]
         em.emit(f"matmul_{layouts}({a}, {ao}, {c}, {co}, {o.buf}, {oo}, {b}, {m}, {n}, {k})")

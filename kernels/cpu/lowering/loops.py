@@ -27,7 +27,7 @@ def _three(em, shape, axis: int, key) -> str:
 def _source(em, v) -> str:
     """"buf, offset" of v made contiguous."""
     ref = em.contiguous(v)
-    return f"{ref.buf}, {em.offset(ref) or 0}"
+    return f"{ref.buf}, {em.start(ref)}"
 
 
 def lower_take(em, op):
@@ -48,12 +48,12 @@ def lower_scatter(em, op):
     if upd.aval.dtype != out.aval.dtype:   # updates take x's dtype, as in NumPy's ufunc.at
         cast = em.alloc_buffer(ArrayType(upd.aval.shape, out.aval.dtype), fresh=False)
         u = em.copy(em.ref(upd), cast)
-        us = f"{u.buf}, {em.offset(u) or 0}"
+        us = f"{u.buf}, {em.start(u)}"
     else:
         us = _source(em, upd)
     mode = list(SCATTER_MODES).index(op.params["mode"])
     em.emit(f"scatter3({o.buf}[{em.offset(o) or 0}:], {_three(em, x.aval.shape, axis, id(op))}, "
-            f"{_source(em, idx)}, {em.size(idx)}, {us}, {mode})")
+            f"{_source(em, idx)}, {em.size(idx)}, {us}, {em.int_arg(mode)})")
 
 
 def _out(em, out) -> str:
@@ -101,7 +101,7 @@ def lower_pad(em, op):
     x, value = op.inputs
     out = op.outputs[0]
     o = em.alloc(out)
-    lo = em.offset(o) or "0"
+    lo = em.start(o)
     em.emit(f"fill({o.buf}, {lo}, {em.size(out)}, {em.scalar(value, out.aval.dtype)})")
     strides = c_strides(out.aval.shape)
     start = sum(w * s for (w, _), s in zip(op.params["widths"], strides))
@@ -123,6 +123,6 @@ def lower_threefry(em, op):
         view = ArrayRef(ref.buf, ArrayType(out.aval.shape, v.aval.dtype), ref.offset, bstrides,
                         ref.zero_offset)
         dense = em.copy(view, em.alloc_buffer(ArrayType(out.aval.shape, v.aval.dtype), False))
-        args.append(f"{dense.buf}, {em.offset(dense) or 0}")
+        args.append(f"{dense.buf}, {em.start(dense)}")
     rows = em.dim(_prod(lead), (id(op), "rows"))
     em.emit(f"threefry2x32({args[0]}, {args[1]}, {_out(em, out)}, {rows})")
