@@ -26,7 +26,7 @@ from llvmlite import binding, ir
 from numba import config, get_num_threads, njit, prange, types
 from numba.extending import intrinsic
 
-__all__ = ["AVAILABLE", "gemm_float32", "gemm_float64"]
+__all__ = ["AVAILABLE", "gemm", "gemm_float32", "gemm_float64"]
 
 _SYMBOLS = {"s": "numbaflow_sgemm", "d": "numbaflow_dgemm"}
 _THREAD_SYMBOLS = {"set": "numbaflow_blas_set_threads", "get": "numbaflow_blas_get_threads"}
@@ -109,13 +109,15 @@ def _zero(out, oo, size):
         out[oo + j] = 0
 
 
-# Two plain functions, not a closure or a function argument: Numba's cache key hashes a
-# closure's cells, and an ExternalFunction held in a variable is a "dynamic global" inside
-# a prange body, either of which keeps the function (and every program calling it) out of
-# the disk cache. out[oo + i*m*n:] = A[i] @ B[i] for i < nb (row-major); A[i] is the (m, k)
-# matrix at a[ao + i*m*k:], stored transposed ((k, m) row-major) when `at`; likewise B.
+# One plain function, the BLAS routine chosen by a branch on the element size inside the
+# loop: an ExternalFunction passed as an argument or held in a closure would be a "dynamic
+# global" in the prange body (or hash differently each time), which keeps the function,
+# and every program calling it, out of the disk cache.
 @njit(cache=True, parallel=True)
-def gemm_float32(a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
+def gemm(a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
+    """out[oo + i*m*n:] = A[i] @ B[i] for i < nb (row-major, float32 or float64); A[i] is
+    the (m, k) matrix at a[ao + i*m*k:], stored transposed ((k, m) row-major) when `at`;
+    likewise B (k, n) and `bt`."""
     if k == 0:
         return _zero(out, oo, nb * m * n)
     blocks = _plan(nb, m, n, k)
@@ -123,23 +125,15 @@ def gemm_float32(a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
     _SET_THREADS(1)
     for t in prange(nb * blocks):
         lo, hi, a_at, o_at, i = _block(t, blocks, m, k, at, ao, oo, n)
-        _SGEMM(_ROW_MAJOR, _TRANS if at else _NO_TRANS, _TRANS if bt else _NO_TRANS,
-               hi - lo, n, k, np.float32(1), _address(a, a_at), m if at else k,
-               _address(b, bo + i * k * n), k if bt else n, np.float32(0),
-               _address(out, o_at), n)
+        ta, tb = _TRANS if at else _NO_TRANS, _TRANS if bt else _NO_TRANS
+        pa, pb, po = _address(a, a_at), _address(b, bo + i * k * n), _address(out, o_at)
+        lda, ldb = m if at else k, k if bt else n
+        if out.itemsize == 4:
+            _SGEMM(_ROW_MAJOR, ta, tb, hi - lo, n, k, np.float32(1), pa, lda, pb, ldb,
+                   np.float32(0), po, n)
+        else:
+            _DGEMM(_ROW_MAJOR, ta, tb, hi - lo, n, k, 1.0, pa, lda, pb, ldb, 0.0, po, n)
     _SET_THREADS(saved)
 
 
-@njit(cache=True, parallel=True)
-def gemm_float64(a, ao, at, b, bo, bt, out, oo, nb, m, n, k):
-    if k == 0:
-        return _zero(out, oo, nb * m * n)
-    blocks = _plan(nb, m, n, k)
-    saved = _GET_THREADS()
-    _SET_THREADS(1)
-    for t in prange(nb * blocks):
-        lo, hi, a_at, o_at, i = _block(t, blocks, m, k, at, ao, oo, n)
-        _DGEMM(_ROW_MAJOR, _TRANS if at else _NO_TRANS, _TRANS if bt else _NO_TRANS,
-               hi - lo, n, k, 1.0, _address(a, a_at), m if at else k,
-               _address(b, bo + i * k * n), k if bt else n, 0.0, _address(out, o_at), n)
-    _SET_THREADS(saved)
+gemm_float32 = gemm_float64 = gemm   # the names generated programs import
