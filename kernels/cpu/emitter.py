@@ -19,19 +19,13 @@ import numpy as np
 from tracer import Const, Graph, Var
 from tracer.types import ArrayType
 
+from ..shapes import c_strides
+
 from .scalars import cast, check_dtype, literal
 
 __all__ = ["ArrayRef", "Emitter", "WS_ALIGN", "c_strides", "workspace_name", "result_name"]
 
 WS_ALIGN = 16   # elements: workspace buffers start on cache lines (64 B for float32)
-
-
-def c_strides(shape) -> tuple:
-    out, step = [], 1
-    for n in reversed(shape):
-        out.append(step)
-        step *= n
-    return tuple(reversed(out))
 
 
 @dataclass(eq=False)

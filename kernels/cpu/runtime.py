@@ -227,9 +227,10 @@ def argsort3(x, xo, pre, n, post, out):
                 out[_U((p * n + j) * post + q)] = idx[j]
 
 
-@njit(cache=True)
-def argmax3(x, xo, pre, n, post, out):
-    """First index of the maximum along the middle axis; the first NaN wins (np.argmax)."""
+@njit(inline="always")
+def _arg_extreme(x, xo, pre, n, post, out, largest):
+    """First index of the maximum (largest) or minimum along the middle axis; the first NaN
+    wins (np.argmax, np.argmin)."""
     for p in range(pre):
         for q in range(post):
             base = xo + p * n * post + q
@@ -237,23 +238,19 @@ def argmax3(x, xo, pre, n, post, out):
             at = 0
             for j in range(1, n):
                 v = x[_U(base + j * post)]
-                if best == best and (v > best or v != v):
+                if best == best and ((v > best if largest else v < best) or v != v):
                     best, at = v, j
             out[_U(p * post + q)] = at
+
+
+@njit(cache=True)
+def argmax3(x, xo, pre, n, post, out):
+    _arg_extreme(x, xo, pre, n, post, out, True)
 
 
 @njit(cache=True)
 def argmin3(x, xo, pre, n, post, out):
-    for p in range(pre):
-        for q in range(post):
-            base = xo + p * n * post + q
-            best = x[_U(base)]
-            at = 0
-            for j in range(1, n):
-                v = x[_U(base + j * post)]
-                if best == best and (v < best or v != v):
-                    best, at = v, j
-            out[_U(p * post + q)] = at
+    _arg_extreme(x, xo, pre, n, post, out, False)
 
 
 # Scans accumulate sequentially in the output dtype, as NumPy's ufunc.accumulate does (out

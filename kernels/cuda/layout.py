@@ -8,19 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.shapes import c_strides, prod
+
 __all__ = ["Loc", "c_strides", "broadcast_strides", "merge_axes", "prod"]
-
-
-def prod(shape) -> int:
-    return int(np.prod(shape, dtype=np.int64))
-
-
-def c_strides(shape) -> tuple:
-    out, step = [], 1
-    for n in reversed(shape):
-        out.append(step)
-        step *= n
-    return tuple(reversed(out))
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,16 @@ and float64 only, so mixed float operands are cast to the result dtype, and inte
 boolean contractions run runtime.int_matmul in the result dtype (which wraps like NumPy's)."""
 from __future__ import annotations
 
-import numpy as np
-
 from tracer.ops.linalg import free_axes
 
 from tracer.types import ArrayType
+
+from ...shapes import prod
 
 from .. import blas
 from ..emitter import ArrayRef
 
 __all__ = ["lower_dot_general"]
-
-
-def _prod(shape) -> int:
-    return int(np.prod(shape, dtype=np.int64))
 
 
 def _operand(em, v, batch, rows, cols, dtype, allow_transposed: bool):
@@ -52,10 +48,10 @@ def lower_dot_general(em, op):
     (xc, yc), (xb, yb) = op.params["contract"], op.params["batch"]
     xf, yf = free_axes(x.aval.ndim, xc, xb), free_axes(y.aval.ndim, yc, yb)
     key = id(op)
-    b = em.dim(_prod([x.aval.shape[a] for a in xb]), (key, "b"))
-    m = em.dim(_prod([x.aval.shape[a] for a in xf]), (key, "m"))
-    k = em.dim(_prod([x.aval.shape[a] for a in xc]), (key, "k"))
-    n = em.dim(_prod([y.aval.shape[a] for a in yf]), (key, "n"))
+    b = em.dim(prod([x.aval.shape[a] for a in xb]), (key, "b"))
+    m = em.dim(prod([x.aval.shape[a] for a in xf]), (key, "m"))
+    k = em.dim(prod([x.aval.shape[a] for a in xc]), (key, "k"))
+    n = em.dim(prod([y.aval.shape[a] for a in yf]), (key, "n"))
     dtype = out.aval.dtype
     use_blas = dtype.kind == "f"
     a, ao, at = _operand(em, x, xb, xf, xc, dtype, use_blas)

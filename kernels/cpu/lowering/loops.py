@@ -3,10 +3,10 @@ contiguous buffer: the axis the op works along in the middle, the axes before an
 it flattened. Concatenate and pad are copies into strided views of their output."""
 from __future__ import annotations
 
-import numpy as np
-
 from tracer.ops.indexing import SCATTER_MODES
 from tracer.types import ArrayType
+
+from ...shapes import prod
 
 from ..emitter import ArrayRef, c_strides
 
@@ -14,14 +14,10 @@ __all__ = ["lower_take", "lower_scatter", "lower_along_axis", "lower_argreduce",
            "lower_concatenate", "lower_pad", "lower_threefry"]
 
 
-def _prod(shape) -> int:
-    return int(np.prod(shape, dtype=np.int64))
-
-
 def _three(em, shape, axis: int, key) -> str:
     """"pre, n, post" of `shape` around `axis`, as runtime integers."""
-    return ", ".join([em.dim(_prod(shape[:axis]), (key, "pre")), em.dim(shape[axis], (key, "n")),
-                      em.dim(_prod(shape[axis + 1:]), (key, "post"))])
+    return ", ".join([em.dim(prod(shape[:axis]), (key, "pre")), em.dim(shape[axis], (key, "n")),
+                      em.dim(prod(shape[axis + 1:]), (key, "post"))])
 
 
 def _source(em, v) -> str:
@@ -124,5 +120,5 @@ def lower_threefry(em, op):
                         ref.zero_offset)
         dense = em.copy(view, em.alloc_buffer(ArrayType(out.aval.shape, v.aval.dtype), False))
         args.append(f"{dense.buf}, {em.start(dense)}")
-    rows = em.dim(_prod(lead), (id(op), "rows"))
+    rows = em.dim(prod(lead), (id(op), "rows"))
     em.emit(f"threefry2x32({args[0]}, {args[1]}, {_out(em, out)}, {rows})")
