@@ -30,8 +30,8 @@ def literal(value, dtype) -> str:
     """A literal of exactly `dtype` (a bare 0.5 would make float32 code float64)."""
     dtype = check_dtype(dtype)
     value = np.asarray(value).item()
-    if dtype.kind == "b":
-        return "True" if value else "False"
+    if dtype.kind == "b":   # np.bool_, not True: a helper would compile once per literal
+        return f"np.bool_({bool(value)})"
     if dtype.kind in "iu":
         return f"{np_type(dtype)}({int(value)})"
     value = float(value)
