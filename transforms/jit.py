@@ -138,6 +138,7 @@ class Jitted:
         self._backend_spec, self._backend, self._fastmath = backend, None, bool(fastmath)
         self._maxsize = maxsize
         self._cache: OrderedDict = OrderedDict()
+        self._recent = None     # the entry last in the LRU order
         self._hits = self._misses = self._compilations = 0
         self._last_miss: str | None = None
 
@@ -163,13 +164,18 @@ class Jitted:
             entry = self._cache.get(key)
             if entry is not None and entry.run is not None:   # None: lowered, not compiled
                 self._hits += 1
-                self._cache.move_to_end(key)
+                if entry is not self._recent:       # LRU order, moved only when it changes
+                    self._touch(key, entry)
                 outs = entry.run(*args)
                 if entry.single and type(outs[0]) is _ndarray:
                     return outs[0]
                 return entry.finish(outs)
             return self._call(args, kwargs, key)
         return self._call(args, kwargs, None)
+
+    def _touch(self, key, entry) -> None:
+        self._cache.move_to_end(key)
+        self._recent = entry
 
     def _call(self, args, kwargs, fast_key):
         entry, leaves, captured = self._lookup(args, kwargs, fast_key)
@@ -195,6 +201,7 @@ class Jitted:
 
     def cache_clear(self) -> None:
         self._cache.clear()
+        self._recent = None
         self._hits = self._misses = self._compilations = 0
         self._last_miss = None
 
@@ -210,7 +217,7 @@ class Jitted:
         entry = self._cache.get(key)
         if entry is not None:
             self._hits += 1
-            self._cache.move_to_end(key)
+            self._touch(key, entry)
             return entry, leaves, []
         self._misses += 1
         desc, leaves = self._describe(args, kwargs)     # checks every leaf, names arguments
@@ -219,6 +226,7 @@ class Jitted:
         entry, captured = self._trace(desc, leaves, len(args))
         if not captured:
             self._cache[key] = entry
+            self._recent = entry
             if len(self._cache) > self._maxsize:
                 self._cache.popitem(last=False)
         return entry, leaves, captured

@@ -1,13 +1,13 @@
 """Generate the Python source of ONE Numba function for a whole graph.
 
-    def program(x0, a1, ..., c0, ..., dims, ws_float32, ...):
+    def program(x0, x1, ..., c0, ..., dims, ws_float32, ...):
         d0 = dims[0]; ...              # every size, offset and stride is a runtime integer
         res_float32 = np.empty(d7, np.float32)   # one result array per dtype
-        a0 = x0.reshape(-1)            # inputs of rank != 1 are made flat here
+        a0 = np.ascontiguousarray(x0).reshape(-1)   # inputs made C-contiguous and flat
         <one block per fusion group, in dependency order>
         return (res_float32[d8:d8 + d9].reshape((d2, d3)), ...)   # the outputs, shaped
 
-Arguments: the inputs as the caller's C-contiguous arrays, the array constants as flat 1-D
+Arguments: the inputs as the caller's arrays (any layout), the array constants as flat 1-D
 arrays, the runtime integers, and one reused workspace per dtype that intermediates live
 in. Reshaping inputs and outputs inside the program (not in Python around the call) keeps
 the call from Python to one Numba dispatch.
@@ -85,8 +85,11 @@ def generate(graph: Graph, fastmath: bool = False, parallel: bool | None = None)
     for i, v in enumerate(graph.inputs):
         check_dtype(v.aval.dtype)
         em.bind(v, ArrayRef(f"a{i}", v.aval.strong(), zero_offset=True))
-        if v.aval.ndim != 1:    # the caller passes arrays as they are: make them flat here
-            em.emit(f"a{i} = x{i}.reshape(-1)")
+        # the caller passes arrays as they are: Numba types their layout, so a strided or
+        # Fortran-order input gets its own compiled variant that copies it here, and a
+        # C-contiguous one (the usual case) costs nothing and is never checked in Python
+        flat = ".reshape(-1)" if v.aval.ndim != 1 else ""
+        em.emit(f"a{i} = np.ascontiguousarray(x{i}){flat}")
     groups = emit_graph(em, graph, None, top=True)
     outputs, returned, seen = [], [], set()
     em.emit("# outputs")
@@ -149,7 +152,7 @@ def _shaped(em: Emitter, ref: ArrayRef) -> str:
 
 
 def _assemble(em: Emitter, graph: Graph, returned: list, fastmath: bool) -> str:
-    args = [f"a{i}" if v.aval.ndim == 1 else f"x{i}" for i, v in enumerate(graph.inputs)]
+    args = [f"x{i}" for i in range(len(graph.inputs))]
     args += [f"c{i}" for i in range(len(em.const_args))] + ["dims"]
     args += [workspace_name(d) for d in sorted(em.workspace)]
     vm = f"import {VECMATH} as vm\n" if _vecmath() is not None else ""

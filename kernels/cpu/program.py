@@ -17,7 +17,7 @@ _ndarray = np.ndarray
 class Program:
     """`program(*inputs) -> tuple of arrays` checks and converts its inputs;
     `program.run(*arrays)` trusts that they have the compiled shapes and dtypes (jit's cache
-    key says so) and only makes them C-contiguous. `.source` is the generated code, `.groups`
+    key says so); their layout is free. `.source` is the generated code, `.groups`
     the fusion groups, `.dispatcher` the Numba function (None if nothing is computed)."""
 
     def __init__(self, graph: Graph, generated: Generated, dispatcher):
@@ -36,6 +36,8 @@ class Program:
         self._consts = [(k, np.asarray(out[1], dtype=v.aval.dtype))
                         for k, (out, v) in enumerate(zip(generated.outputs, graph.outputs))
                         if out[0] == "const"]
+        if dispatcher is not None and not self._consts:     # the usual case, as one closure
+            self.run = lambda *arrays: dispatcher(*arrays, *tail)
 
     def __call__(self, *args) -> tuple:
         if len(args) != len(self._types):
@@ -44,11 +46,7 @@ class Program:
         return self.run(*[self._input(k, a) for k, a in enumerate(args)])
 
     def run(self, *arrays) -> tuple:
-        for a in arrays:
-            if not a.flags.c_contiguous:    # (Numba would compile an 'A'-layout variant)
-                # (np.ascontiguousarray would make a 0-d array 1-d)
-                arrays = [a if a.flags.c_contiguous else a.copy(order="C") for a in arrays]
-                break
+        # (any layout: the program makes its inputs C-contiguous, see codegen)
         outs = self.dispatcher(*arrays, *self._tail) if self.dispatcher is not None else ()
         if self._consts:
             outs = list(outs)

@@ -148,12 +148,13 @@ def test_matmul_layouts_batched_transposed_and_mixed(cpu):
 
 def test_program_takes_arrays_as_given_and_returns_them_shaped(cpu):
     # the program flattens its inputs and shapes its outputs itself (one Numba call from
-    # Python); inputs of any layout and rank, inputs and constants as outputs
+    # Python); inputs of any layout and rank (also through the unchecked `run`), inputs and
+    # constants as outputs
     def f(x, s):
         return x * s + 1, x, np.sum(x, axis=0), 2.0, s
     x = np.arange(12.0).reshape(3, 4)
     prog = _compile(cpu, f, x, np.array(2.0))
-    assert "x0.reshape(-1)" in prog.source and ".reshape((d" in prog.source
+    assert "np.ascontiguousarray(x0).reshape(-1)" in prog.source and ".reshape((d" in prog.source
     for arg in (x, np.asfortranarray(x), x.T.copy().T, np.arange(24.0).reshape(3, 8)[:, ::2]):
         out = prog(arg, np.array(2.0))
         want = f(arg, np.array(2.0))
@@ -161,8 +162,19 @@ def test_program_takes_arrays_as_given_and_returns_them_shaped(cpu):
         for o, w in zip(out, want):
             np.testing.assert_array_equal(o, w)
         assert out[1] is not arg and not np.shares_memory(out[1], arg)
-    (fast,) = prog.run(x, np.array(3.0))[:1]
-    np.testing.assert_array_equal(fast, x * 3 + 1)
+    for arg in (x, np.asfortranarray(x), np.arange(24.0).reshape(3, 8)[:, ::2]):
+        (fast,) = prog.run(arg, np.array(3.0))[:1]
+        np.testing.assert_array_equal(fast, arg * 3 + 1)
+
+
+def test_rank_one_inputs_of_any_stride(cpu):
+    def f(v):
+        return np.cumsum(v * 2.0), np.sum(v)
+    v = np.arange(16.0)
+    prog = _compile(cpu, f, v[:8])
+    for arg in (v[:8], v[::2], v[::-2], v[1::2]):
+        for got, want in zip(prog.run(arg), f(arg)):
+            np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("at", [False, True])
