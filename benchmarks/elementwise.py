@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.timing import median_seconds  # noqa: E402
+from benchmarks.timing import median_times  # noqa: E402
 
 
 def chain(x, w, b):
@@ -137,19 +137,18 @@ def main(argv=None) -> None:
     except ImportError:
         grad_rows = {}
     dst = np.empty_like(x)
-    copy_s = median_seconds(lambda: np.copyto(dst, x), args.repeats)
+    times = median_times({"copy": lambda: np.copyto(dst, x), **rows, **grad_rows}, args.repeats)
+    copy_s = times.pop("copy")
     copy_gbs = 2 * x.nbytes / copy_s / 1e9
-    print(f"sum(tanh(x*w + b)**2 + 0.5*x), x: {args.n:,} float32, median of {args.repeats}; "
+    print(f"sum(tanh(x*w + b)**2 + 0.5*x), x: {args.n:,} float32, median of {args.repeats} "
+          f"(in 5 interleaved rounds); "
           f"plain copy {copy_s * 1e3:.2f} ms = {copy_gbs:.1f} GB/s (read + write)")
     print("vs hand: against the hand-written prange loop with fastmath (the practical limit); "
           "vs jax: JAX's time / this time (>1: faster than JAX); GB/s: bytes of x read per "
           "second")
     print(f"{'':26} {'ms':>8} {'vs numpy':>9} {'vs hand':>8} {'vs jax':>7} {'GB/s':>6} "
           f"{'of copy':>8} {'peak MiB':>9} {'rel err':>9}")
-    times, peaks = {}, {}
-    for name, fn in {**rows, **grad_rows}.items():   # all first: ratios need every time
-        times[name] = median_seconds(fn, args.repeats)
-        peaks[name] = peak_extra_mib(fn)
+    peaks = {name: peak_extra_mib(fn) for name, fn in {**rows, **grad_rows}.items()}
     for name, fn in {**rows, **grad_rows}.items():
         peak = peaks[name]
         err = abs(float(fn()) - want) / abs(want) if name in rows else float("nan")

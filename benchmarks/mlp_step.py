@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.timing import median_seconds  # noqa: E402
+from benchmarks.timing import median_times  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 LR = 0.01
@@ -128,14 +128,13 @@ def main(argv=None) -> None:
         got, want = step(params, x, y), numpy_step(params, x, y)
         for k in params:   # same step, same numbers
             np.testing.assert_allclose(got[k], want[k], rtol=2e-3, atol=2e-5)
-        times = {"numpy": median_seconds(lambda: numpy_step(params, x, y), args.repeats),
-                 "numbaflow jit": median_seconds(lambda: step(params, x, y), args.repeats)}
-        for name, fn in _optional_columns(params, x, y).items():
-            times[name] = median_seconds(fn, args.repeats)
-        rows.append((n, times))
+        fns = {"numpy": lambda: numpy_step(params, x, y),
+               "numbaflow jit": lambda: step(params, x, y), **_optional_columns(params, x, y)}
+        rows.append((n, median_times(fns, args.repeats)))
     names = list(rows[0][1])
     print(f"MLP {'-'.join(map(str, SIZES))} SGD step, float32, median of {args.repeats} "
-          f"(ms; ratio = NumPy time / column time, >1 is faster than NumPy)")
+          f"(in 5 interleaved rounds; ms; ratio = NumPy time / column time, >1 is faster than "
+          f"NumPy)")
     print(f"{'batch':>6}  " + "  ".join(f"{n:>15}" for n in names) + "  " +
           "  ".join(f"{'ratio ' + n:>22}" for n in names[1:]))
     for n, times in rows:

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-__all__ = ["median_seconds"]
+__all__ = ["median_seconds", "median_times"]
 
 
 def median_seconds(fn, repeats: int, pause: float = 0.3) -> float:
@@ -22,3 +22,24 @@ def median_seconds(fn, repeats: int, pause: float = 0.3) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+def median_times(fns: dict, repeats: int, rounds: int = 5, pause: float = 0.2) -> dict:
+    """{name: median wall time of fn()} for the callables in `fns`, measured in `rounds`
+    interleaved rounds of about repeats/rounds calls each: these machines are shared (steal
+    time comes and goes for seconds), so a slow spell lands on every column, and the ratios
+    taken from one table stay fair. Each fn is warmed up (called twice) first; before each
+    series the machine rests for `pause` s, for the reason `median_seconds` gives."""
+    for fn in fns.values():
+        fn()
+        fn()
+    per_round = max(1, -(-repeats // rounds))
+    times: dict = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            time.sleep(pause)
+            for _ in range(per_round):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
