@@ -99,3 +99,42 @@ def test_matmul_property(batch, m, k, n, drop):
     x = sample(tuple(batch) + (m, k), np.float64)
     y = sample(tuple(batch[drop:]) + (k, n), np.float64, seed=1)
     assert_traces_like_numpy(np.matmul, x, y)
+
+
+
+@pytest.mark.parametrize("x, y, contract, batch, want", [
+    ((0,), (4,), ((), ()), ((), ()), np.multiply.outer),   # outer product, one side empty
+    ((0, 3), (3, 4), ((1,), (0,)), ((), ()), np.matmul),
+    ((2, 0, 3), (2, 3, 5), ((2,), (1,)), ((0,), (0,)), np.matmul),
+    ((2, 3, 0), (2, 0, 5), ((2,), (1,)), ((0,), (0,)), np.matmul),  # empty sum: zeros
+])
+def test_dot_general_reference_on_zero_sizes(x, y, contract, batch, want):
+    from tracer.ops.linalg import dot_general
+    a, b = np.ones(x), np.ones(y)
+    got = dot_general.numpy(a, b, contract=contract, batch=batch)
+    assert got.shape == want(a, b).shape
+    np.testing.assert_array_equal(got, want(a, b))
+
+
+def test_dot_general_reference_types_python_scalars_as_its_infer_rule_does():
+    from tracer.types import type_of
+    from tracer.ops.linalg import dot_general
+    x = np.arange(3, dtype=np.float32)
+    for scalar in (2, 2.0):
+        params = {"contract": ((), ()), "batch": ((), ())}
+        got = dot_general.numpy(x, scalar, **params)
+        assert got.dtype == dot_general.infer(type_of(x), type_of(scalar), **params).dtype
+        np.testing.assert_array_equal(got, x * scalar)
+
+
+@pytest.mark.parametrize("fun", [
+    lambda x: np.dot(x, 2.0), lambda x: np.dot(3, x), lambda x: np.inner(x, 2.0),
+    lambda x: np.tensordot(x, 2.0, 0), lambda x: np.einsum("i,->i", x, 2.0),
+    lambda x: np.multiply.outer(x, 2.0), lambda x: np.add.outer(3, x),
+    lambda x: np.outer(x, 2.0), lambda x: x @ x,
+], ids=["dot", "dot_left_int", "inner", "tensordot", "einsum", "multiply_outer",
+        "add_outer_left", "outer", "matmul"])
+def test_python_scalars_are_strong_where_numpy_converts_them(fun):
+    # np.dot & co. call np.asarray on their operands: a Python float is float64 there,
+    # not weak as in x * 2.0
+    assert_traces_like_numpy(fun, sample((3,), np.float32))

@@ -32,6 +32,14 @@ def as_operand(x):
     return np.asarray(x)
 
 
+def as_array_operand(x):
+    """as_operand, but a Python scalar becomes a (strong) NumPy array, as NumPy's functions
+    that call np.asarray on their inputs (dot, inner, tensordot, einsum, ufunc.outer) do:
+    np.dot(float32_array, 2.0) is float64."""
+    x = as_operand(x)
+    return np.asarray(x) if isinstance(x, (bool, int, float, complex)) else x
+
+
 def _leaves(x):
     for e in x:
         if isinstance(e, (list, tuple)):

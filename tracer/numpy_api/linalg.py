@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ops.linalg import dot_general
 from ..primitive import REGISTRY as P
-from .basic import as_operand, aval, normalize_axis, reshape, transpose
+from .basic import as_array_operand, as_operand, aval, normalize_axis, reshape, transpose
 from .registry import implements, implements_ufunc
 
 __all__ = ["matmul", "dot", "tensordot", "einsum"]
@@ -47,7 +47,7 @@ def matmul(x1, x2):
 
 @implements(np.dot)
 def dot(a, b, out=None):
-    x, y = as_operand(a), as_operand(b)
+    x, y = as_array_operand(a), as_array_operand(b)
     xs, ys = aval(x).shape, aval(y).shape
     if not xs or not ys:
         return P["mul"].bind(x, y)
@@ -64,7 +64,7 @@ def vdot(a, b):
 
 @implements(np.inner)
 def inner(a, b):
-    x, y = as_operand(a), as_operand(b)
+    x, y = as_array_operand(a), as_array_operand(b)
     if not aval(x).shape or not aval(y).shape:
         return P["mul"].bind(x, y)
     return _contract(x, y, (aval(x).ndim - 1,), (aval(y).ndim - 1,))
@@ -77,7 +77,7 @@ def outer(a, b, out=None):
 
 @implements(np.tensordot)
 def tensordot(a, b, axes=2):
-    x, y = as_operand(a), as_operand(b)
+    x, y = as_array_operand(a), as_array_operand(b)
     if np.ndim(axes) == 0:
         k = int(axes)
         xc, yc = range(aval(x).ndim - k, aval(x).ndim), range(k)
@@ -95,7 +95,7 @@ def einsum(subscripts, *operands, optimize=False, **kwargs):
     dot_general per pair (batch = letters in both and kept, contract = both and dropped)."""
     if kwargs:
         raise NotImplementedError(f"np.einsum: {sorted(kwargs)} are not supported on traced arrays")
-    operands = [as_operand(o) for o in operands]
+    operands = [as_array_operand(o) for o in operands]
     inputs, output = _parse_einsum(subscripts, [aval(o).ndim for o in operands])
     terms = [_einsum_single(o, s, output, inputs[:k] + inputs[k + 1:])
              for k, (o, s) in enumerate(zip(operands, inputs))]

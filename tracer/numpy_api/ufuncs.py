@@ -10,7 +10,7 @@ import scipy.special
 from ..ops import cumulative as C
 from ..ops.elementwise import BINARY, UNARY, _dtype_key
 from ..primitive import REGISTRY
-from .basic import astype, aval, normalize_axis, reshape
+from .basic import as_array_operand, astype, aval, normalize_axis, reshape
 from .registry import implements_ufunc
 
 P = REGISTRY
@@ -202,6 +202,7 @@ for _u, _p in ((np.add, C.cumsum), (np.multiply, C.cumprod), (np.maximum, C.cumm
 def _outer_method(ufunc):
     def outer(x, y):
         from .registry import call_ufunc
+        x, y = as_array_operand(x), as_array_operand(y)     # np.asarray: scalars strong
         return call_ufunc(ufunc, (reshape(x, aval(x).shape + (1,) * aval(y).ndim), y), {})
     return outer
 

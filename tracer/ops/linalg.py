@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..primitive import Primitive
-from ..types import ArrayType, result_dtype
+from ..types import ArrayType, result_dtype, type_of
 
 __all__ = ["dot_general", "free_axes"]
 
@@ -33,15 +33,17 @@ def _infer(x, y, *, contract, batch):
 
 def _numpy(x, y, *, contract, batch):
     """As a batched matmul: x -> (B, M, K), y -> (B, K, N)."""
+    dtype = result_dtype(type_of(x), type_of(y))    # Python scalars weak, as in _infer
     x, y = np.asarray(x), np.asarray(y)
-    dtype = np.result_type(x, y)
     (xc, yc), (xb, yb) = contract, batch
     xf, yf = free_axes(x.ndim, xc, xb), free_axes(y.ndim, yc, yb)
     sizes = lambda a, axes: [a.shape[i] for i in axes]  # noqa: E731
+    size = lambda shape: int(np.prod(shape, dtype=np.int64))  # noqa: E731
     bshape, mshape, nshape = sizes(x, xb), sizes(x, xf), sizes(y, yf)
-    k = int(np.prod(sizes(x, xc), dtype=np.int64))
-    xm = np.transpose(x, xb + xf + xc).reshape(-1, int(np.prod(mshape, dtype=np.int64)), k)
-    ym = np.transpose(y, yb + yc + yf).reshape(-1, k, int(np.prod(nshape, dtype=np.int64)))
+    # every size explicit: a -1 cannot be inferred beside a zero-size axis
+    b, m, k, n = size(bshape), size(mshape), size(sizes(x, xc)), size(nshape)
+    xm = np.transpose(x, xb + xf + xc).reshape(b, m, k)
+    ym = np.transpose(y, yb + yc + yf).reshape(b, k, n)
     if not bshape:      # as 2-D: NumPy's 3-D matmul skips BLAS on a transposed operand's strides
         xm, ym = xm[0], ym[0]
     out = np.matmul(xm.astype(dtype, copy=False), ym.astype(dtype, copy=False))
