@@ -6,9 +6,9 @@ so `x * w + b` over 10M elements is one flat loop and a bias add is two loops. O
 are read with broadcast indexing; constant operands are hoisted out of the loops.
 
 Reductions over the innermost (merged) loop run in blocks: a vectorised loop computes
-BLOCK values into a small buffer, then a block combiner folds them into the accumulator
-with eight lanes (a float reduction loop does not vectorise without reassociation, so the
-element-wise work would not either). Rows longer than CHUNK are cut into chunks whose
+BLOCK values into a small buffer, then a block combiner of kernels/cpu/runtime.py folds
+them into the accumulator (a float reduction loop does not vectorise without
+reassociation, so the element-wise work would not either). Rows longer than CHUNK are cut into chunks whose
 partial results are combined in a fixed order, so results do not depend on the number of
 threads. Other reduction patterns accumulate into an array indexed by the kept axes."""
 from __future__ import annotations
@@ -21,12 +21,12 @@ from tracer import Const, Var
 
 from ..fusion import Group, fused_kind
 from .elementwise import expression
-from .reduction import REDUCERS, accumulator_dtype
+from .reduction import REDUCERS, TAKES_SCRATCH, accumulator_dtype
+from ..runtime import BLOCK
 from ..scalars import cast, np_type
 
 __all__ = ["lower_fused", "BLOCK", "CHUNK", "PARTS"]
 
-BLOCK = 256      # values per vectorised block (a 2 KiB float64 buffer: stays in L1)
 CHUNK = 16384    # elements of a reduced row per work item
 PARTS = 64       # work items are dealt out to at most this many prange iterations
 # Shorter rows reduce with one scalar accumulator: the blocked loops cost ~0.3 s more to
@@ -235,6 +235,9 @@ def _blocked_reduction(em, group, loops, access, stores, reductions):
         # the vectorised loop halves its width); the block combiner accumulates wider
         tmp_dts = [_block_dtype(op) for op, _, _ in outs]
         tmps = [em.assign("tb", f"np.empty({BLOCK}, {np_type(d)})") for d in tmp_dts]
+        combiners = [REDUCERS[op.prim.name].block(dt) for op, dt, _ in outs]
+        if TAKES_SCRATCH.intersection(combiners):
+            half = em.assign("hb", f"np.empty({BLOCK // 2}, np.float64)")
         w = em.name("w")
         with em.block(f"for {w} in range({p} * {nwork} // {npart}, "
                       f"({p} + 1) * {nwork} // {npart}):"):
@@ -260,8 +263,9 @@ def _blocked_reduction(em, group, loops, access, stores, reductions):
                         x = op.inputs[0]
                         val = _value_of(x, values, access, loops)
                         em.emit(f"{tmp}[np.uint64({t})] = {cast(val, x.aval.dtype, tdt)}")
-                for (op, dt, _), tmp, acc in zip(outs, tmps, accs):
-                    em.emit(f"{acc} = {REDUCERS[op.prim.name].block(dt)}({tmp}, {m}, {acc})")
+                for combiner, tmp, acc in zip(combiners, tmps, accs):
+                    scratch = f", {half}" if combiner in TAKES_SCRATCH else ""
+                    em.emit(f"{acc} = {combiner}({tmp}, {m}, {acc}{scratch})")
             for part, acc in zip(parts, accs):
                 em.emit(f"{part}[{w}] = {acc}")
     k = em.name("k")

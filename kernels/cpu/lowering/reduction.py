@@ -13,7 +13,10 @@ import numpy as np
 
 from ..scalars import literal
 
-__all__ = ["Reducer", "REDUCERS", "accumulator_dtype"]
+__all__ = ["Reducer", "REDUCERS", "accumulator_dtype", "TAKES_SCRATCH"]
+
+# block combiners whose last argument is a float64 scratch of BLOCK // 2 (runtime.sum_block)
+TAKES_SCRATCH = frozenset({"sum_block"})
 
 
 @dataclass(frozen=True)
