@@ -31,14 +31,15 @@ NumPy in long double; mpmath for erf, 2e6 inputs):
     log         1.0      1.0        0.83 / 0.84
     log1p       1.0      1.0        0.85 / 0.84
     expm1       1.5      1.5        1.40 / 1.35
-    tanh        1.5      1.5        1.32 / 1.33
+    tanh        1.5      1.5        1.32 / 1.17
     sigmoid     2.0      2.0        1.91 / 1.97
     erf         1.5      1.5        1.42 / 1.46
 
 Sources: the log/log1p cores and coefficients are FreeBSD msun / musl
-(k_log.h, k_logf.h, s_log1p.c); tanh below 0.625 uses Cephes' rationals; the
-exp and erf polynomials are minimax (Remez) fits made for this module in
-mpmath at 40 digits.
+(k_log.h, k_logf.h, s_log1p.c); tanh below 0.625 uses Cephes' rationals
+(float64) and polynomial (float32); the exp and erf polynomials, and float32
+tanh's e**2h above 0.625, are minimax fits made for this module (Remez, or
+linear programming on a dense grid) against mpmath at 40 digits.
 """
 import math
 
@@ -163,6 +164,13 @@ _FLG_EVEN = _f32c(0.40000972152, 0.24279078841)
 _FSQRT1_2_BITS = 0x3F3504F3
 _FTANH_P = _f32c(-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2,
                  2.06390887954e-2, -5.70498872745e-3)
+# tanh_f32 above 0.625: 2a = k*ln2 + 2h, e**2h = 1 + h*E(h) for |h| <= ln2/4
+# (rel. error 2**-28); ln2 as a single float32 constant (see tanh_f32)
+_FTANH_2_INVLN2 = np.float32(2 / math.log(2))
+_FTANH_NEG_LN2_2 = np.float32(-math.log(2) / 2)
+_FTANH_SHIFT = np.float32(12582912.0 + 127)  # 1.5*2**23 + 127: t's low bits = k + 127
+_FTANH_E = _f32c(2.0, 1.999999761581421, 1.3333216905593872, 0.6666942238807678,
+                 0.26779985427856445, 0.0884130597114563)
 _FERF_S = _f32c(0.12837916612625122, -0.3761257529258728, 0.11282775551080704,
                 -0.026805104687809944, 0.005055622197687626,
                 -0.0006342919077724218)
@@ -350,13 +358,21 @@ def tanh_f64(x):
 
 @_kernel
 def tanh_f32(x):
-    a = min(abs(x), np.float32(10.0))    # tanh(10) rounds to 1
-    z = x * x
-    r, q, k = _fexp_reduce(a + a)
-    e = (_F1 + (r + q)) * _f32((k + 127) << 23)
+    a = abs(x)
+    a = np.float32(10.0) if a > np.float32(10.0) else a   # tanh(10) rounds to 1; NaN passes
+    # a >= 0.625: 1 - 2/(e**2a + 1), 2a = k*ln2 + 2h.  No Cody-Waite split or correction
+    # term: float32 ln2 errs by k*1.9e-9 in 2a, and an error in e**2a reaches tanh
+    # scaled by 2e/(e + 1)**2 <= 0.35 (~2**(1-k)): under 0.03 ulp.
+    # e**2a + 1 = 2**k*h*E(h) + (2**k + 1) in one rounding (fma).
+    t = a * _FTANH_2_INVLN2 + _FTANH_SHIFT
+    h = (t - _FTANH_SHIFT) * _FTANH_NEG_LN2_2 + a
+    two_k = _f32(_bits(t) << 23)
+    e1 = (two_k * h) * _horner(h, _FTANH_E) + (two_k + _F1)
+    z = a * a
     small = a + a * z * _horner(z, _FTANH_P)         # Cephes tanhf, |x| < 0.625
-    y = math.copysign(small if a < np.float32(0.625) else _F1 - _F2 / (e + _F1), x)
-    return y if x == x else x
+    # this way round the select and 1 - d compile to one masked subtraction; NaN -> small
+    y = _F1 - _F2 / e1 if a >= np.float32(0.625) else small
+    return math.copysign(y, x)
 
 
 @_kernel
