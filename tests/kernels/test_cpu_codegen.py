@@ -99,6 +99,26 @@ def test_parallel_and_blocked_reductions(cpu, small_thresholds):
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+
+def test_a_leading_axis_reduction_is_serial_and_compiles_without_warnings(cpu, small_thresholds):
+    # its group is big enough for prange, but the lowering accumulates rows in order: the
+    # program must then not be compiled with parallel=True (Numba would warn the user)
+    import warnings
+    from numba.core.errors import NumbaPerformanceWarning
+
+    def f(a, b):
+        c = a * b
+        return c, np.sum(c, axis=0)
+    a = np.random.default_rng(3).standard_normal((40, 8)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumbaPerformanceWarning)
+        prog = _compile(cpu, f, a, a + 1)
+        got = prog(a, a + 1)
+    assert "parallel=False" in prog.source and "prange(" not in prog.source.split("def program")[1]
+    assert [g.kind for g in prog.groups] == ["fused"]
+    for g, w in zip(got, f(a, a + 1)):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_block_sums_full_and_partial_blocks_to_float64_accuracy(dtype):
     # a full block is a pairwise tree of folds, a partial one eight accumulators: both

@@ -169,7 +169,6 @@ def lower_fused(em, group: Group, gid: int):
         if fused_kind(op) != "reduction" and em.needed_outside(out, gid):
             stores[out] = _target(em, em.alloc(out))
     reductions = [op for op in group.ops if fused_kind(op) == "reduction"]
-    em.parallel |= group.parallel
     if not reductions:
         _nest(em, group.parallel, group, loops, access, stores)
     elif loops[-1].reduced and not any(loop.reduced for loop in loops[:-1]):
@@ -190,6 +189,8 @@ def _target(em, ref) -> str:
 
 def _nest(em, parallel: bool, group, loops, access, stores, on_element=None):
     """Nested loops (prange on the outermost if parallel), then the body."""
+    parallel = parallel and bool(loops)
+    em.parallel |= parallel     # (parallel=True with no prange: Numba warns the user)
     for j, loop in enumerate(loops):
         loop.counter = em.name("i")
         kind = "prange" if parallel and j == 0 else "range"
@@ -229,6 +230,7 @@ def _blocked_reduction(em, group, loops, access, stores, reductions):
     nwork = em.assign("nw", f"{nk} * {nrc}")
     parts = [em.assign("pt", f"np.empty({nwork}, {np_type(dt)})") for _, dt, _ in outs]
     npart = em.assign("np_", f"min({nwork}, {PARTS if group.parallel else 1})")
+    em.parallel |= group.parallel
     p = em.name("p")
     with em.block(f"for {p} in {'prange' if group.parallel else 'range'}({npart}):"):
         # the buffer holds values in their own dtype (float32 stays float32: a conversion in
@@ -345,8 +347,10 @@ def _array_reduction(em, group, loops, access, stores, reductions):
             combine = REDUCERS[op.prim.name].combine.format(a=f"{acc}[{at}]", b=val)
             em.emit(f"{acc}[{at}] = {combine}")
 
-    parallel = group.parallel and not loops[0].reduced
-    _nest(em, parallel, group, loops, access, stores, accumulate)
+    # (the outermost loop reduced: serial. Parallel column chunks measured slower for an
+    # MLP's bias gradients, a memory-bound loop, on two cores.)
+    _nest(em, group.parallel and not loops[0].reduced, group, loops, access, stores,
+          accumulate)
     pending = [(o, a) for o, a in zip(outs, accs) if a[1] is None]
     if pending:
         k = em.name("k")
