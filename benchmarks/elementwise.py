@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.timing import median_times  # noqa: E402
+from benchmarks.timing import median_times, peak_extra_mib  # noqa: E402
 
 
 def chain(x, w, b):
@@ -63,25 +63,6 @@ def _hand_written():
             s += t * t + np.float32(0.5) * x[i]
         return np.float32(s)
     return hand, hand_fastmath
-
-
-def peak_extra_mib(fn) -> float | None:
-    """Peak resident memory while fn runs, above what was resident before (Linux: resets
-    the high-water mark through /proc/self/clear_refs)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return None
-
-    def rss(field):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1]) / 1024
-    base = rss("VmRSS:")
-    fn()
-    return rss("VmHWM:") - base
 
 
 def _optional(x, w, b) -> tuple[dict, dict]:

@@ -1,7 +1,8 @@
 """One SGD step of an MLP 784-512-512-10 (tanh, softmax cross-entropy): numbaflow's
 `jit` of (grad + update) against the same step written by hand in NumPy, at several batch
-sizes, measured in this run. Prints median times and ratios (target: numbaflow no slower
-than NumPy). JAX and PyTorch columns appear when they are installed.
+sizes, measured in this run. Prints median times, ratios (target: numbaflow no slower
+than NumPy or JAX) and the resident memory each step adds at its peak. JAX and PyTorch
+columns appear when they are installed.
 
     python benchmarks/mlp_step.py [--repeats 20] [--batches 32 128 1024]
 """
@@ -15,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.timing import median_times  # noqa: E402
+from benchmarks.timing import median_times, peak_extra_mib  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 LR = 0.01
@@ -130,18 +131,21 @@ def main(argv=None) -> None:
             np.testing.assert_allclose(got[k], want[k], rtol=2e-3, atol=2e-5)
         fns = {"numpy": lambda: numpy_step(params, x, y),
                "numbaflow jit": lambda: step(params, x, y), **_optional_columns(params, x, y)}
-        rows.append((n, median_times(fns, args.repeats)))
+        peaks = {name: peak_extra_mib(fn) for name, fn in fns.items()}
+        rows.append((n, median_times(fns, args.repeats), peaks))
     names = list(rows[0][1])
     print(f"MLP {'-'.join(map(str, SIZES))} SGD step, float32, median of {args.repeats} "
           f"(in 5 interleaved rounds; ms; ratio = NumPy time / column time, >1 is faster than "
-          f"NumPy)")
+          f"NumPy; peak MiB = resident memory a warm call adds at its peak)")
     print(f"{'batch':>6}  " + "  ".join(f"{n:>15}" for n in names) + "  " +
-          "  ".join(f"{'ratio ' + n:>22}" for n in names[1:]))
-    for n, times in rows:
+          "  ".join(f"{'ratio ' + n:>22}" for n in names[1:]) + "  " +
+          "  ".join(f"{'peak MiB ' + n:>22}" for n in names))
+    for n, times, peaks in rows:
         cells = "  ".join(f"{times[k] * 1e3:15.3f}" for k in names)
         ratios = "  ".join(f"{times['numpy'] / times[k]:22.2f}" for k in names[1:])
-        print(f"{n:>6}  {cells}  {ratios}")
-
+        mib = "  ".join(f"{peaks[k] if peaks[k] is not None else float('nan'):22.1f}"
+                        for k in names)
+        print(f"{n:>6}  {cells}  {ratios}  {mib}")
 
 if __name__ == "__main__":
     main()

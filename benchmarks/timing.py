@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-__all__ = ["median_seconds", "median_times"]
+__all__ = ["median_seconds", "median_times", "peak_extra_mib"]
 
 
 def median_seconds(fn, repeats: int, pause: float = 0.3) -> float:
@@ -43,3 +43,22 @@ def median_times(fns: dict, repeats: int, rounds: int = 5, pause: float = 0.2) -
                 fn()
                 times[name].append(time.perf_counter() - start)
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def peak_extra_mib(fn) -> float | None:
+    """Peak resident memory while fn runs, above what was resident before (Linux: resets
+    the high-water mark through /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+
+    def rss(field):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1]) / 1024
+    base = rss("VmRSS:")
+    fn()
+    return rss("VmHWM:") - base
