@@ -144,3 +144,121 @@ def test_jitted_sums_over_whole_and_partial_blocks(cpu):
         want = np.sum(x.astype(np.float64) ** 2)
         assert got.dtype == np.float32
         np.testing.assert_allclose(got, want, rtol=1e-7)
+
+
+def test_fastmath_is_opt_in(cpu):
+    def f(x):
+        return np.sum(x * 3.0)
+    x = np.arange(100.0)
+    plain, fast = _compile(cpu, f, x), _compile(cpu, f, x, fastmath=True)
+    assert "fastmath=False" in plain.source and "fastmath=True" in fast.source
+    np.testing.assert_allclose(fast(x)[0], f(x), rtol=1e-12)
+
+
+def test_views_are_index_arithmetic(cpu):
+    def f(x):
+        t = np.transpose(x)[::-1, 1:]
+        return t * 2, np.reshape(x, (-1,))[::3] + 1
+    x = np.arange(24.0).reshape(4, 6)
+    prog = _compile(cpu, f, x)
+    assert [g.kind for g in prog.groups].count("view") == 4
+    for got, want in zip(prog(x), f(x)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_control_flow_runs_inside_the_program(cpu):
+    from tracer import fori_loop, while_loop
+
+    def f(x, n):
+        y = fori_loop(0, 5, lambda i, c: c * 0.5 + i, x)
+        return while_loop(lambda c: np.sum(c) < n, lambda c: c * 2 + 1, y)
+    x, n = np.ones(3), np.float64(500.0)
+    prog = _compile(cpu, f, x, n)
+    got = prog(x, n)
+    want = f(x, n)
+    np.testing.assert_allclose(got[0], want, rtol=1e-12)
+
+
+def test_matmul_layouts_batched_transposed_and_mixed(cpu):
+    def f(a, b, c):
+        return (np.transpose(a, (0, 2, 1)) @ b, np.transpose(b, (0, 2, 1)) @ a,
+                c.T @ a[1].T, np.einsum("bij,jk->bik", a, c.astype(np.float64)),
+                (a > 0).astype(np.int32)[0] @ (c > 0).astype(np.int32))
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    b = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    c = rng.standard_normal((3, 6)).astype(np.float32)
+    for got, want in zip(_compile(cpu, f, a, b, c)(a, b, c), f(a, b, c)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_program_takes_arrays_as_given_and_returns_them_shaped(cpu):
+    # the program flattens its inputs and shapes its outputs itself (one Numba call from
+    # Python); inputs of any layout and rank (also through `unchecked`), inputs and
+    # constants as outputs
+    def f(x, s):
+        return x * s + 1, x, np.sum(x, axis=0), 2.0, s
+    x = np.arange(12.0).reshape(3, 4)
+    prog = _compile(cpu, f, x, np.array(2.0))
+    assert "np.ascontiguousarray(x0).reshape(-1)" in prog.source and ".reshape((d" in prog.source
+    for arg in (x, np.asfortranarray(x), x.T.copy().T, np.arange(24.0).reshape(3, 8)[:, ::2]):
+        out = prog(arg, np.array(2.0))
+        want = f(arg, np.array(2.0))
+        assert [o.shape for o in out] == [np.shape(w) for w in want]
+        for o, w in zip(out, want):
+            np.testing.assert_array_equal(o, w)
+        assert out[1] is not arg and not np.shares_memory(out[1], arg)
+    for arg in (x, np.asfortranarray(x), np.arange(24.0).reshape(3, 8)[:, ::2]):
+        (fast,) = prog.unchecked(arg, np.array(3.0))[:1]
+        np.testing.assert_array_equal(fast, arg * 3 + 1)
+
+
+def test_rank_one_inputs_of_any_stride(cpu):
+    def f(v):
+        return np.cumsum(v * 2.0), np.sum(v)
+    v = np.arange(16.0)
+    prog = _compile(cpu, f, v[:8])
+    for arg in (v[:8], v[::2], v[::-2], v[1::2]):
+        for got, want in zip(prog.unchecked(arg), f(arg)):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("at", [False, True])
+@pytest.mark.parametrize("bt", [False, True])
+def test_gemm_row_blocks_on_numbas_threads(at, bt):
+    # big enough to be cut into row blocks (and batch items) run by prange, with OpenBLAS
+    # at one thread during the call and its own setting restored after
+    from kernels.cpu import blas
+    if not blas.AVAILABLE:
+        pytest.skip("NumPy's OpenBLAS is not available (another BLAS or NUMBAFLOW_BLAS=scipy)")
+    rng = np.random.default_rng(0)
+    nb, m, n, k = 3, 129, 130, 131       # 2.2M multiply-adds each: two blocks on two threads
+    a = rng.standard_normal((nb, k, m) if at else (nb, m, k))
+    b = rng.standard_normal((nb, n, k) if bt else (nb, k, n))
+    want = (a.transpose(0, 2, 1) if at else a) @ (b.transpose(0, 2, 1) if bt else b)
+    for dtype, gemm, tol in ((np.float64, blas.gemm_float64, 1e-12),
+                             (np.float32, blas.gemm_float32, 1e-4)):
+        out = np.full(5 + nb * m * n, 7, dtype)
+        gemm(a.astype(dtype).ravel(), 0, at, b.astype(dtype).ravel(), 0, bt, out, 5, nb, m, n, k)
+        assert (out[:5] == 7).all()
+        np.testing.assert_allclose(out[5:].reshape(nb, m, n), want, rtol=tol, atol=tol)
+
+
+def test_helpers_are_called_without_literal_arguments(cpu):
+    # Numba compiles a helper once per distinct literal argument (a flag, an offset 0): the
+    # programs pass runtime integers, so every call site shares one compiled helper
+    from kernels.cpu import blas, runtime
+    x = np.arange(12.0).reshape(3, 4)
+
+    def f(a, b):
+        return a @ b.T, a.T @ b, np.concatenate([a, b], axis=1), np.pad(a, 1)
+    prog = _compile(cpu, f, x, x + 1)
+    for got, want in zip(prog(x, x + 1), f(x, x + 1)):
+        np.testing.assert_allclose(got, want)
+    helpers = [runtime.strided_copy, runtime.fill]
+    if blas.AVAILABLE:
+        helpers.append(blas.gemm_float64)
+    for helper in helpers:
+        assert helper.signatures
+        assert not any("Literal" in str(sig) for sig in helper.signatures), helper
