@@ -13,7 +13,9 @@ __all__ = ["Backend", "register_backend", "get_backend", "default_backend", "BAC
 
 class Backend(Protocol):
     """`compile(graph, fastmath=False)`; the program takes the graph's inputs as given to
-    jit: ndarrays, NumPy scalars, or Python scalars where the input type is weak."""
+    jit: ndarrays, NumPy scalars, or Python scalars where the input type is weak. A program
+    may also offer `program.unchecked(*arrays)`, which jit calls with ndarrays of exactly
+    the compiled shapes and dtypes (its cache key guarantees them), skipping the checks."""
     name: str
 
     def compile(self, graph: Graph, *, fastmath: bool = False) -> Callable[..., list]:

@@ -16,8 +16,8 @@ _ndarray = np.ndarray
 
 class Program:
     """`program(*inputs) -> tuple of arrays` checks and converts its inputs;
-    `program.run(*arrays)` trusts that they have the compiled shapes and dtypes (jit's cache
-    key says so); their layout is free. `.source` is the generated code, `.groups`
+    `program.unchecked(*arrays)` trusts that they have the compiled shapes and dtypes (jit's
+    cache key says so); their layout is free. `.source` is the generated code, `.groups`
     the fusion groups, `.dispatcher` the Numba function (None if nothing is computed)."""
 
     def __init__(self, graph: Graph, generated: Generated, dispatcher):
@@ -37,15 +37,15 @@ class Program:
                         for k, (out, v) in enumerate(zip(generated.outputs, graph.outputs))
                         if out[0] == "const"]
         if dispatcher is not None and not self._consts:     # the usual case, as one closure
-            self.run = lambda *arrays: dispatcher(*arrays, *tail)
+            self.unchecked = lambda *arrays: dispatcher(*arrays, *tail)
 
     def __call__(self, *args) -> tuple:
         if len(args) != len(self._types):
             raise TypeError(f"the compiled program takes {len(self._types)} inputs, "
                             f"got {len(args)}")
-        return self.run(*[self._input(k, a) for k, a in enumerate(args)])
+        return self.unchecked(*[self._input(k, a) for k, a in enumerate(args)])
 
-    def run(self, *arrays) -> tuple:
+    def unchecked(self, *arrays) -> tuple:
         # (any layout: the program makes its inputs C-contiguous, see codegen)
         outs = self.dispatcher(*arrays, *self._tail) if self.dispatcher is not None else ()
         if self._consts:

@@ -102,3 +102,13 @@ def test_cupy_and_torch_device_arrays_are_inputs():
         pass
     if not ok:
         pytest.skip("neither CuPy nor PyTorch is installed")
+
+
+def test_repeated_calls_take_jits_fast_path():
+    # the second call of the same signature is jit's fast path: it must call the program
+    # as the first call did (a program's own `run` method is not that call)
+    f = jit(lambda x, y: x * 2.0 + y, backend=HOST)
+    x, y = rng.normal(size=(3, 4)), rng.normal(size=4)
+    for _ in range(3):
+        _close(f(x, y), x * 2.0 + y, 1e-12)
+    assert f.cache_info().hits == 2
