@@ -8,9 +8,10 @@ are read with broadcast indexing; constant operands are hoisted out of the loops
 Reductions over the innermost (merged) loop run in blocks: a vectorised loop computes
 BLOCK values into a small buffer, then a block combiner of kernels/cpu/runtime.py folds
 them into the accumulator (a float reduction loop does not vectorise without
-reassociation, so the element-wise work would not either). Rows longer than CHUNK are cut into chunks whose
-partial results are combined in a fixed order, so results do not depend on the number of
-threads. Other reduction patterns accumulate into an array indexed by the kept axes."""
+reassociation, so the element-wise work would not either). Rows longer than CHUNK are cut
+into chunks whose partial results are combined in a fixed order, so results do not depend
+on the number of threads. Other reduction patterns accumulate into an array indexed by the
+kept axes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from .reduction import REDUCERS, TAKES_SCRATCH, accumulator_dtype
 from ..runtime import BLOCK
 from ..scalars import cast, np_type
 
-__all__ = ["lower_fused", "BLOCK", "CHUNK", "PARTS"]
+__all__ = ["lower_fused", "CHUNK", "PARTS"]
 
 CHUNK = 16384    # elements of a reduced row per work item
 PARTS = 64       # work items are dealt out to at most this many prange iterations
