@@ -10,11 +10,11 @@ would make a cycle between groups or read a reduction result inside its own loop
 other op (views, contractions, gathers, scans...) is a group of its own. Groups are
 returned in a dependency order.
 
-Parallelism is decided here, from the graph's static sizes: a fused group whose domain
-has at least PARALLEL_MIN_ELEMENTS elements gets `prange` over its outer loop (the program
-is then compiled with parallel=True), smaller ones run serially. So the size class of each
-group is part of a program's structure: batch sizes on the same side of the threshold
-share one source and one compiled function."""
+Parallelism is decided here, from the graph's static sizes: a fused group whose work
+(domain size times the cost of its ops) is at least PARALLEL_MIN_WORK gets `prange` over
+its outer loop (the program is then compiled with parallel=True), smaller ones run
+serially. So the size class of each group is part of a program's structure: batch sizes
+on the same side of the threshold share one source and one compiled function."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,12 +25,19 @@ from tracer import Graph, Op, Var
 
 from .lowering import family_of
 
-__all__ = ["Group", "partition", "PARALLEL_MIN_ELEMENTS", "fused_kind"]
+__all__ = ["Group", "partition", "PARALLEL_MIN_WORK", "fused_kind"]
 
-# A fused loop with fewer elements runs serially: waking the thread pool costs microseconds
-# (far more on a loaded 2-core machine), and 2**17 elements are ~0.1 ms of the cheapest
-# work. (2**20 left an MLP step's batch-1024 tanh layers serial: 8% slower, measured.)
-PARALLEL_MIN_ELEMENTS = 1 << 17
+# A fused loop runs in parallel when its work, elements times the summed cost of its ops,
+# is at least PARALLEL_MIN_WORK. Waking the thread pool costs microseconds (far more on a
+# loaded 2-core machine), and each parallel loop adds ~1 s to a program's first compile,
+# so cheap memory-bound loops (an SGD update, 2 ops) stay serial below ~1M elements, while
+# a tanh layer of 0.5M elements (~20x the work per element) runs on every core: an MLP
+# step at batch 1024 got 8% faster, measured.
+PARALLEL_MIN_WORK = 1 << 21
+TRANSCENDENTAL_COST = 16     # a vectorised tanh/exp/log is ~30 instructions, an add one
+TRANSCENDENTAL = frozenset({
+    "exp", "expm1", "log", "log1p", "tanh", "erf", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "cbrt", "atan2", "pow"})
 
 
 @dataclass(eq=False)
@@ -163,7 +170,9 @@ def partition(graph: Graph, parallel_ok: bool = True) -> list[Group]:
         if g.kind == "fused":
             g.ops.sort(key=lambda op: position[id(op)])
             size = int(np.prod(g.domain, dtype=np.int64))
-            g.parallel = parallel_ok and size >= PARALLEL_MIN_ELEMENTS
+            cost = sum(TRANSCENDENTAL_COST if op.prim.name in TRANSCENDENTAL else 1
+                       for op in g.ops)
+            g.parallel = parallel_ok and size * cost >= PARALLEL_MIN_WORK
     return groups
 
 
