@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from tracer import Graph, Op, Var
 
+from ..shapes import prod
 from .lowering import family_of
 
 __all__ = ["Group", "partition", "PARALLEL_MIN_WORK", "fused_kind"]
@@ -169,7 +168,7 @@ def partition(graph: Graph, parallel_ok: bool = True) -> list[Group]:
     for g in groups:
         if g.kind == "fused":
             g.ops.sort(key=lambda op: position[id(op)])
-            size = int(np.prod(g.domain, dtype=np.int64))
+            size = prod(g.domain)
             cost = sum(TRANSCENDENTAL_COST if op.prim.name in TRANSCENDENTAL else 1
                        for op in g.ops)
             g.parallel = parallel_ok and size * cost >= PARALLEL_MIN_WORK

@@ -20,6 +20,7 @@ from tracer.builder import dead_code_elimination
 
 from ..cpu.fusion import partition
 from .device import launch_config
+from ..shapes import prod
 from .layout import Loc
 from .source import BufArg, compile_kernel
 
@@ -203,7 +204,7 @@ class Planner:
         return slot
 
     def temp(self, shape, dtype) -> Loc:
-        return Loc(self.scratch(dtype, int(np.prod(shape, dtype=np.int64))), tuple(shape),
+        return Loc(self.scratch(dtype, prod(shape)), tuple(shape),
                    np.dtype(dtype))
 
     def contiguous(self, v, dtype=None) -> Loc:

@@ -25,6 +25,7 @@ from .elementwise import expression
 from .reduction import REDUCERS, TAKES_SCRATCH, accumulator_dtype
 from ..runtime import BLOCK
 from ..scalars import cast, np_type
+from ...shapes import prod
 
 __all__ = ["lower_fused", "CHUNK", "PARTS"]
 
@@ -87,7 +88,7 @@ def _loops(em, group: Group, operands: list, gid: int) -> list:
     pitch = 1
     for j in range(len(loops) - 1, -1, -1):
         loop = loops[j]
-        size = int(np.prod([domain[d] for d in loop.axes], dtype=np.int64))
+        size = prod([domain[d] for d in loop.axes])
         loop.size = em.dim(size, (gid, "loop", j))
         loop.pitch = "1" if j == len(loops) - 1 else em.dim(pitch, (gid, "pitch", j))
         pitch *= size
@@ -173,7 +174,7 @@ def lower_fused(em, group: Group, gid: int):
     if not reductions:
         _nest(em, group.parallel, group, loops, access, stores)
     elif loops[-1].reduced and not any(loop.reduced for loop in loops[:-1]):
-        row = int(np.prod([group.domain[d] for d in loops[-1].axes], dtype=np.int64))
+        row = prod([group.domain[d] for d in loops[-1].axes])
         if row >= BLOCKED_MIN:
             _blocked_reduction(em, group, loops, access, stores, reductions)
         else:
