@@ -214,7 +214,8 @@ def _reduction_outputs(em, reductions) -> list:
 
 
 def _product(em, loops) -> str:
-    return em.assign("nk", " * ".join(loop.size for loop in loops)) if loops else "1"
+    # (no loops: 1 as a runtime integer, which may reach a helper such as `fill`)
+    return em.assign("nk", " * ".join(loop.size for loop in loops)) if loops else em.int_arg(1)
 
 
 def _block_dtype(op) -> np.dtype:
