@@ -2,7 +2,8 @@
 and again, against plain NumPy `x*2+1`, a bare Numba `@njit` call, and JAX / PyTorch when
 installed, all measured in this run. Also jit with a do-nothing program, which is the
 dispatch overhead alone (flatten, key, look up, call, unflatten). Prints the median time
-per call and the ratio to NumPy (target: jit with the "cpu" backend <= 2 us per call).
+per call and its ratios to NumPy and to a bare @njit call (target: jit with the "cpu"
+backend <= 2 us per call).
 
     python benchmarks/dispatch.py [--calls 2000] [--repeats 25] [--backend cpu]
 """
@@ -11,12 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks.timing import median_times  # noqa: E402
 from kernels.backend import BACKENDS, default_backend  # noqa: E402
 from transforms import jit  # noqa: E402
 
@@ -25,25 +26,30 @@ def add_one_twice(x):
     return x * 2 + 1
 
 
-def _median_us(call, x, calls: int, repeats: int) -> float:
-    """Median over `repeats` rounds of the mean time of one call in a round of `calls`."""
-    for _ in range(min(calls, 200)):
-        call(x)   # warm up: trace, compile, fill caches
-    rounds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _batch(call, x, calls: int):
+    """`calls` calls of call(x), as one timed function."""
+    def run():
         for _ in range(calls):
             call(x)
-        rounds.append((time.perf_counter() - start) / calls)
-    return float(np.median(rounds)) * 1e6
+    return run
+
+
+class _NullProgram:
+    """Returns its input, through the same calls a compiled program offers jit."""
+
+    def __call__(self, *arrays):
+        return [arrays[0]]
+
+    def unchecked_one(self, *arrays):
+        return arrays[0]
 
 
 class _NullBackend:
-    """A program that returns its input: what is left is jit's own dispatch."""
+    """Programs that do nothing: what is left is jit's own dispatch."""
     name = "null"
 
     def compile(self, graph, **options):
-        return lambda *arrays: [arrays[0]]
+        return _NullProgram()
 
 
 def _candidates(backends: list[str]):
@@ -89,7 +95,7 @@ def main(argv=None) -> None:
     backends = args.backend or ["numpy"] + (["cpu"] if "cpu" in BACKENDS else [])
 
     x = np.arange(8, dtype=np.float64)
-    rows = []
+    batches, rows = {}, []
     for label, call in _candidates(backends):
         arg = x
         if label.startswith("torch"):
@@ -99,20 +105,27 @@ def main(argv=None) -> None:
             import jax
             arg = jax.device_put(x, jax.devices("cpu")[0])
         try:
-            rows.append((label, _median_us(call, arg, args.calls, args.repeats)))
+            call(arg)   # trace and compile now, so a failure is reported, not raised
+            batches[label] = _batch(call, arg, args.calls)
         except Exception as e:  # noqa: BLE001  (report it, measure the rest)
             rows.append((f"{label}: failed, {type(e).__name__}: {e}"[:100], float("nan")))
+    # one series of `calls` calls per candidate and round, the candidates interleaved
+    seconds = median_times(batches, args.repeats, rounds=args.repeats, pause=0.0)
+    rows = [(label, t / args.calls * 1e6) for label, t in seconds.items()] + rows
 
     from rich.console import Console
     from rich.table import Table
     numpy_us = rows[0][1]
+    # a bare Numba call is the floor of any dispatch, and it moves with the machine's load
+    njit_us = dict(rows).get("numba @njit", float("nan"))
     table = Table(title=f"dispatch: x*2+1 on 8 float64 elements, median of {args.repeats} "
-                        f"rounds of {args.calls} calls")
+                        f"interleaved rounds of {args.calls} calls")
     table.add_column("what")
     table.add_column("us / call", justify="right")
     table.add_column("x NumPy", justify="right")
+    table.add_column("x bare @njit", justify="right")
     for label, us in rows:
-        table.add_row(label, f"{us:.2f}", f"{us / numpy_us:.2f}")
+        table.add_row(label, f"{us:.2f}", f"{us / numpy_us:.2f}", f"{us / njit_us:.2f}")
     Console().print(table)
 
 

@@ -15,7 +15,9 @@ class Backend(Protocol):
     """`compile(graph, fastmath=False)`; the program takes the graph's inputs as given to
     jit: ndarrays, NumPy scalars, or Python scalars where the input type is weak. A program
     may also offer `program.unchecked(*arrays)`, which jit calls with ndarrays of exactly
-    the compiled shapes and dtypes (its cache key guarantees them), skipping the checks."""
+    the compiled shapes and dtypes (its cache key guarantees them), skipping the checks, and
+    for a graph with one output `program.unchecked_one(*arrays)`, which returns that output
+    itself (an ndarray) rather than a sequence of one."""
     name: str
 
     def compile(self, graph: Graph, *, fastmath: bool = False) -> Callable[..., list]:

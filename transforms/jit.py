@@ -44,11 +44,13 @@ class CacheInfo(NamedTuple):
 class _Entry:
     """One signature: its optimized graph, output structure and (once compiled) program.
     `desc` names each argument with its tree structure and leaf types, or its static value."""
-    __slots__ = ("graph", "out_tree", "desc", "program", "run", "inline", "single", "finish")
+    __slots__ = ("graph", "out_tree", "desc", "program", "call", "inline", "single", "finish")
 
     def __init__(self, graph: Graph, out_tree, desc: tuple, inline: bool):
         self.graph, self.out_tree, self.desc, self.program = graph, out_tree, desc, None
-        self.run = None         # the program's unchecked call, for arrays of the key's types
+        # once compiled: the program's unchecked call, for ndarrays of the key's shapes and
+        # dtypes, returning what the user gets
+        self.call = None
         self.inline = inline    # called with Tracers (the key says so): evaluate, never compile
         dtypes = [v.aval.dtype for v in graph.outputs]
         # constants are returned as fresh arrays, so callers may write to what they get
@@ -118,6 +120,11 @@ def _resolve_backend(spec):
 class Jitted:
     """A jitted function. Call it like the original; see `lower` and `cache_info`."""
 
+    # What the fast path reads and writes lives in slots: `update_wrapper` fills the
+    # instance's __dict__, after which attribute access through it is slower (~0.25 us of a
+    # ~2 us call, measured in benchmarks/dispatch.py).
+    __slots__ = ("_fast", "_hits", "_recent", "__dict__", "__weakref__")
+
     def __init__(self, fun: Callable, static_argnums=(), static_argnames=(), backend=None,
                  fastmath: bool = False, maxsize: int = 64):
         if not callable(fun):
@@ -138,7 +145,9 @@ class Jitted:
         self._backend_spec, self._backend, self._fastmath = backend, None, bool(fastmath)
         self._maxsize = maxsize
         self._cache: OrderedDict = OrderedDict()
-        self._recent = None     # the entry last in the LRU order
+        # array key -> the compiled entry's `call`, for calls with positional ndarrays only
+        self._fast: dict = {}
+        self._recent = None     # the `call` (or entry) last in the LRU order
         self._hits = self._misses = self._compilations = 0
         self._last_miss: str | None = None
 
@@ -152,44 +161,43 @@ class Jitted:
     # --- the call ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         # Fast path: positional ndarrays only, keyed by (shape, dtype) per argument (see
-        # `array_key`). Any other argument (a Tracer, a scalar, a pytree) makes a key with a
-        # None in it, which is never stored, and goes the general way.
-        if self._plain and not kwargs:
+        # `array_key`), straight to the compiled call. Any other call (a Tracer, a scalar, a
+        # pytree, a keyword, a static argument, a miss) finds no fast entry.
+        if not kwargs:
             if len(args) == 1:      # the common case, without building a list
                 a = args[0]
                 key = (a.shape, a.dtype) if type(a) is _ndarray else None
-            else:
+            else:                   # a key with None in it is never stored
                 key = tuple([(a.shape, a.dtype) if type(a) is _ndarray else None for a in args])
-                key = None if None in key else key
-            entry = self._cache.get(key)
-            if entry is not None and entry.run is not None:   # None: lowered, not compiled
+            call = self._fast.get(key)
+            if call is not None:
                 self._hits += 1
-                if entry is not self._recent:       # LRU order, moved only when it changes
-                    self._touch(key, entry)
-                outs = entry.run(*args)
-                if entry.single and type(outs[0]) is _ndarray:
-                    return outs[0]
-                return entry.finish(outs)
-            return self._call(args, kwargs, key)
-        return self._call(args, kwargs, None)
+                if call is not self._recent:        # LRU order, moved only when it changes
+                    self._touch(key, call)
+                return call(*args)
+        return self._call(args, kwargs)
 
-    def _touch(self, key, entry) -> None:
+    def _touch(self, key, recent) -> None:
         self._cache.move_to_end(key)
-        self._recent = entry
+        self._recent = recent
 
-    def _call(self, args, kwargs, fast_key):
+    def _call(self, args, kwargs):
+        fast = self._plain and not kwargs and all([type(a) is _ndarray for a in args])
+        fast_key = array_key(args) if fast else None
         entry, leaves, captured = self._lookup(args, kwargs, fast_key)
         if captured or entry.inline:
             # inside an outer trace: record the graph there, so outer transforms see it
             return tree_unflatten(entry.out_tree, eval_graph(entry.graph, leaves + captured))
         if entry.program is None:
             self._compile(entry)
+        if fast_key is not None:
+            self._fast[fast_key] = entry.call
+            self._recent = entry.call
+            return entry.call(*args)
         # leaves that are all ndarrays have the key's shapes and dtypes: the unchecked call
-        plain = all([type(leaf) is _ndarray for leaf in leaves])
-        outs = entry.run(*leaves) if plain else entry.program(*leaves)
-        if entry.single and type(outs[0]) is _ndarray:
-            return outs[0]
-        return entry.finish(outs)
+        if all([type(leaf) is _ndarray for leaf in leaves]):
+            return entry.call(*leaves)
+        return entry.finish(entry.program(*leaves))
 
     def lower(self, *args, **kwargs) -> Lowered:
         """The optimized graph (`.graph`) and generated code (`.source`) for these arguments."""
@@ -203,6 +211,7 @@ class Jitted:
 
     def cache_clear(self) -> None:
         self._cache.clear()
+        self._fast.clear()
         self._recent = None
         self._hits = self._misses = self._compilations = 0
         self._last_miss = None
@@ -219,7 +228,8 @@ class Jitted:
         entry = self._cache.get(key)
         if entry is not None:
             self._hits += 1
-            self._touch(key, entry)
+            if entry is not self._recent:
+                self._touch(key, entry)
             return entry, leaves, []
         self._misses += 1
         desc, leaves = self._describe(args, kwargs)     # checks every leaf, names arguments
@@ -230,7 +240,8 @@ class Jitted:
             self._cache[key] = entry
             self._recent = entry
             if len(self._cache) > self._maxsize:
-                self._cache.popitem(last=False)
+                old_key, _ = self._cache.popitem(last=False)
+                self._fast.pop(old_key, None)
         return entry, leaves, captured
 
     def _is_static(self, i: int, n: int) -> bool:
@@ -319,7 +330,11 @@ class Jitted:
         options = {"fastmath": True} if self._fastmath else {}
         entry.program = self._backend.compile(entry.graph, **options)
         # a backend's program may offer a call without input checks (see kernels/backend.py)
-        entry.run = getattr(entry.program, "unchecked", entry.program)
+        run = getattr(entry.program, "unchecked", entry.program)
+        one = getattr(entry.program, "unchecked_one", None)
+        finish = entry.finish
+        entry.call = one if entry.single and one is not None else (
+            lambda *arrays: finish(run(*arrays)))
         self._compilations += 1
 
 
