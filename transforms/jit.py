@@ -30,6 +30,7 @@ from .jit_keys import add_tokens, array_key, explain_miss
 __all__ = ["jit", "Jitted", "Lowered", "CacheInfo"]
 
 _ndarray = np.ndarray
+_SCALARS = (bool, int, float, complex)
 
 
 class CacheInfo(NamedTuple):
@@ -44,14 +45,17 @@ class CacheInfo(NamedTuple):
 class _Entry:
     """One signature: its optimized graph, output structure and (once compiled) program.
     `desc` names each argument with its tree structure and leaf types, or its static value."""
-    __slots__ = ("graph", "out_tree", "desc", "program", "call", "inline", "single", "finish")
+    __slots__ = ("graph", "out_tree", "desc", "program", "call", "checks", "inline", "single",
+                 "finish", "in_dtypes")
 
     def __init__(self, graph: Graph, out_tree, desc: tuple, inline: bool):
         self.graph, self.out_tree, self.desc, self.program = graph, out_tree, desc, None
         # once compiled: the program's unchecked call, for ndarrays of the key's shapes and
         # dtypes, returning what the user gets
         self.call = None
+        self.checks = True      # `call` is the program's own, which takes any leaves
         self.inline = inline    # called with Tracers (the key says so): evaluate, never compile
+        self.in_dtypes = [v.aval.dtype for v in graph.inputs]
         dtypes = [v.aval.dtype for v in graph.outputs]
         # constants are returned as fresh arrays, so callers may write to what they get
         copies = [i for i, v in enumerate(graph.outputs) if isinstance(v, Const)]
@@ -67,6 +71,18 @@ class _Entry:
                     arrays[i] = arrays[i].copy()
             return arrays[0] if leaf else tree_unflatten(out_tree, arrays)
         self.finish = finish
+
+    def arrays(self, leaves: list) -> list | None:
+        """The leaves as `call` takes them: for an unchecked call, ndarrays as they are and
+        Python and NumPy scalars as 0-d arrays of their input's dtype (the key fixed it), or
+        None if another leaf is among them."""
+        if self.checks or all([type(x) is _ndarray for x in leaves]):
+            return leaves
+        if not all([type(x) is _ndarray or type(x) in _SCALARS or isinstance(x, np.generic)
+                    for x in leaves]):
+            return None
+        return [x if type(x) is _ndarray else np.asarray(x, dt)
+                for x, dt in zip(leaves, self.in_dtypes)]
 
 
 class Lowered:
@@ -194,9 +210,9 @@ class Jitted:
             self._fast[fast_key] = entry.call
             self._recent = entry.call
             return entry.call(*args)
-        # leaves that are all ndarrays have the key's shapes and dtypes: the unchecked call
-        if all([type(leaf) is _ndarray for leaf in leaves]):
-            return entry.call(*leaves)
+        arrays = entry.arrays(leaves)
+        if arrays is not None:
+            return entry.call(*arrays)
         return entry.finish(entry.program(*leaves))
 
     def lower(self, *args, **kwargs) -> Lowered:
@@ -331,6 +347,7 @@ class Jitted:
         entry.program = self._backend.compile(entry.graph, **options)
         # a backend's program may offer a call without input checks (see kernels/backend.py)
         run = getattr(entry.program, "unchecked", entry.program)
+        entry.checks = run is entry.program
         one = getattr(entry.program, "unchecked_one", None)
         finish = entry.finish
         entry.call = one if entry.single and one is not None else (

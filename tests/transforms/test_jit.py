@@ -154,6 +154,18 @@ def test_a_new_batch_size_is_a_new_entry_and_the_miss_is_explained():
     assert f.cache_info().compilations == 4 and f.cache_info().hits == 2
 
 
+def test_scalar_arguments_reach_the_compiled_program_with_numpys_dtypes(backend):
+    # a cached call converts Python and NumPy scalars to the 0-d arrays the program takes:
+    # weak Python scalars keep float32 float32, a NumPy scalar is as strong as in NumPy
+    f = jit(lambda x, s: x * s + 1, backend=backend)
+    for s in (2.0, 3, np.float64(0.5), 2.5, 4, np.float64(1.5)):    # traced, then cached
+        _check(f(X32, s), X32 * s + 1)
+    assert f.cache_info().compilations == 3 and f.cache_info().hits == 3
+    if backend == "cpu":
+        with pytest.raises(OverflowError):
+            f(X32, 2 ** 70)
+
+
 def test_the_cache_is_bounded_lru():
     f = Jitted(lambda x: x + 1, backend="numpy", maxsize=2)
     a, b, c = np.ones(1), np.ones(2), np.ones(3)
