@@ -25,12 +25,11 @@ from tracer.builder import leaf_type, trace_flat
 from tracer.errors import format_location, user_location
 from tracer.pytree import tree_flatten, tree_unflatten
 
-from .jit_keys import add_tokens, array_key, explain_miss
+from .jit_keys import SCALARS, add_tokens, array_key, explain_miss
 
 __all__ = ["jit", "Jitted", "Lowered", "CacheInfo"]
 
 _ndarray = np.ndarray
-_SCALARS = (bool, int, float, complex)
 
 
 class CacheInfo(NamedTuple):
@@ -78,7 +77,7 @@ class _Entry:
         None if another leaf is among them."""
         if self.checks or all([type(x) is _ndarray for x in leaves]):
             return leaves
-        if not all([type(x) is _ndarray or type(x) in _SCALARS or isinstance(x, np.generic)
+        if not all([type(x) is _ndarray or type(x) in SCALARS or isinstance(x, np.generic)
                     for x in leaves]):
             return None
         return [x if type(x) is _ndarray else np.asarray(x, dt)

@@ -21,7 +21,7 @@ def array_key(args: tuple) -> tuple:
     return tuple([(a.shape, a.dtype) for a in args])
 
 
-_SCALARS = (bool, int, float, complex)
+SCALARS = (bool, int, float, complex)   # Python scalar leaves (weak types)
 
 
 def add_tokens(x, out: list, leaves: list) -> None:
@@ -42,7 +42,7 @@ def add_tokens(x, out: list, leaves: list) -> None:
     elif t is _ndarray or isinstance(x, np.generic):
         out.append((t, x.shape, x.dtype))
         leaves.append(x)
-    elif t in _SCALARS:
+    elif t in SCALARS:
         out.append(t)                       # weak: the dtype follows from the type
         leaves.append(x)
     elif isinstance(x, Tracer):
