@@ -7,7 +7,7 @@ import numpy as np
 from tracer import Tracer
 from tracer.pytree import tree_flatten
 
-__all__ = ["array_key", "add_tokens", "explain_miss"]
+__all__ = ["SCALARS", "array_key", "add_tokens", "explain_miss"]
 
 _ndarray = np.ndarray
 
