@@ -4,7 +4,8 @@
     program = get_backend("cpu").compile(graph)      # program(*arrays) -> list of arrays
     print(program.source); print(program.groups)
 
-Modules: fusion (groups), lowering/ (the per-primitive table, one module per family),
+Modules: lowering/ (the per-primitive table, one module per family, which also tells
+the shared kernels/fusion.py what fuses),
 emitter + codegen (one Python/Numba source per graph), cache (on disk), program (the
 callable), runtime (Numba helpers the generated code calls)."""
 from __future__ import annotations

@@ -30,9 +30,9 @@ import numpy as np
 from tracer import Const, Graph, Var
 from tracer.builder import dead_code_elimination
 
+from ..fusion import Group, partition
 from .emitter import ArrayRef, Emitter, result_name, workspace_name
-from .fusion import Group, partition
-from .lowering import LOWERINGS
+from .lowering import LOWERINGS, family_of
 from .lowering.fused import lower_fused
 from .scalars import VECMATH, _vecmath, check_dtype, np_type
 
@@ -122,7 +122,7 @@ def emit_graph(em: Emitter, graph: Graph, input_refs, top: bool):
     if input_refs is not None:
         for v, ref in zip(graph.inputs, input_refs):
             em.bind(v, ref)
-    groups = partition(graph, em.parallel_ok)
+    groups = partition(graph, family_of, em.parallel_ok)
     first = em.next_group
     em.next_group += len(groups)
     saved = em.users, em.outputs, em.fresh_outputs

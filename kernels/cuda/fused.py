@@ -1,5 +1,5 @@
 """A fused group (element-wise ops and the reductions consuming them, from
-kernels/cpu/fusion.py) as one CUDA kernel (plus a final pass for split reductions).
+kernels/fusion.py) as one CUDA kernel (plus a final pass for split reductions).
 
 Values computed inside the group stay in registers; operands from outside are loaded
 with broadcast indexing; values other groups need are stored. 0-d constants become typed
@@ -12,7 +12,6 @@ import numpy as np
 
 from tracer import Const, Var
 
-from ..cpu.fusion import fused_kind
 from .expr import expression
 from .layout import broadcast_strides, c_strides
 from .nests import Load, Reduce, Store, elementwise_kernel, reduction_kernels
@@ -43,7 +42,7 @@ def lower_fused(pl, group) -> None:
         return loaded[key], v.aval.dtype
 
     for op in group.ops:
-        if fused_kind(op) == "reduction":
+        if group.reduces(op):
             value, dtype = operand(op.inputs[0])   # an array: reductions reduce axes
             reds.append((op, value, dtype))
             continue
@@ -54,7 +53,7 @@ def lower_fused(pl, group) -> None:
     stores = []
     for op in group.ops:
         out = op.outputs[0]
-        if fused_kind(op) != "reduction" and pl.needed_outside(out):
+        if not group.reduces(op) and pl.needed_outside(out):
             loc = pl.alloc(out)
             stores.append(Store(names[out], loc, c_strides(domain)))
     if not reds:

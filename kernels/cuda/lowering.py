@@ -18,7 +18,7 @@ from . import control, loops
 from .expr import RULES
 from .matmul import lower_dot_general
 
-__all__ = ["LOWERINGS", "HOST_FALLBACKS", "lower_op", "host_fallback"]
+__all__ = ["LOWERINGS", "HOST_FALLBACKS", "family_of", "lower_op", "host_fallback"]
 
 
 def _reshape(pl, op):
@@ -82,10 +82,25 @@ LOWERINGS.update({
 })
 
 
+def _missing(name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"the cuda backend has no lowering for primitive {name!r}; add one to "
+        "kernels/cuda/lowering.py, or use backend 'cpu' or 'numpy'")
+
+
+def family_of(name: str) -> str:
+    """What kernels/fusion.py asks: "elementwise" and "reduction" ops fuse (a reduce_*
+    over no axes, a cast, fuses as element-wise); any other op is a group of its own."""
+    rule = LOWERINGS.get(name)
+    if rule is None:
+        raise _missing(name)
+    if rule == "fused":
+        return "reduction" if name.startswith("reduce_") else "elementwise"
+    return "op"
+
+
 def lower_op(pl, op) -> None:
     rule = LOWERINGS.get(op.prim.name)
     if rule is None or rule == "fused":
-        raise NotImplementedError(
-            f"the cuda backend has no lowering for primitive {op.prim.name!r}; add one to "
-            "kernels/cuda/lowering.py, or use backend 'cpu' or 'numpy'")
+        raise _missing(op.prim.name)
     rule(pl, op)

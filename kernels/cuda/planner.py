@@ -18,7 +18,7 @@ import numpy as np
 from tracer import Const, Graph, Var
 from tracer.builder import dead_code_elimination
 
-from ..cpu.fusion import partition
+from ..fusion import partition
 from .device import launch_config
 from ..shapes import prod
 from .layout import Loc
@@ -122,9 +122,9 @@ class Planner:
 
     # --- building -----------------------------------------------------------------------
     def build(self) -> "Planner":
-        from .lowering import lower_op
+        from .lowering import family_of, lower_op
         from .fused import lower_fused
-        groups = partition(self.graph, parallel_ok=False)
+        groups = partition(self.graph, family_of, parallel_ok=False)
         self._users, self._last = {}, {}
         for gi, g in enumerate(groups):
             for op in g.ops:

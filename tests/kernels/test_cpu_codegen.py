@@ -79,7 +79,7 @@ def test_nan_propagates_through_max_and_reductions(cpu):
 @pytest.fixture()
 def small_thresholds(monkeypatch):
     """Make the parallel and blocked code paths kick in on small arrays."""
-    import kernels.cpu.fusion as fusion
+    import kernels.fusion as fusion
     import kernels.cpu.lowering.fused as fused
     monkeypatch.setattr(fusion, "PARALLEL_MIN_WORK", 64)
     monkeypatch.setattr(fused, "BLOCKED_MIN", 100)
@@ -267,11 +267,13 @@ def test_helpers_are_called_without_literal_arguments(cpu):
 def test_parallel_loops_are_chosen_by_work_not_only_size():
     # a cheap memory-bound loop stays serial where a transcendental one of the same size
     # runs on every core (each parallel loop costs ~1 s of first compile)
-    from kernels.cpu.fusion import PARALLEL_MIN_WORK, partition
+    from kernels.cpu.lowering import family_of
+    from kernels.fusion import PARALLEL_MIN_WORK, partition
     x = np.ones(PARALLEL_MIN_WORK // 8, np.float32)
-    cheap = partition(make_graph(lambda x: x * 2.0 - 1.0)(x))
-    costly = partition(make_graph(lambda x: np.tanh(x) * 2.0)(x))
-    big = partition(make_graph(lambda x: x * 2.0 - 1.0)(np.ones(PARALLEL_MIN_WORK, np.float32)))
+    cheap = partition(make_graph(lambda x: x * 2.0 - 1.0)(x), family_of)
+    costly = partition(make_graph(lambda x: np.tanh(x) * 2.0)(x), family_of)
+    big = partition(make_graph(lambda x: x * 2.0 - 1.0)(np.ones(PARALLEL_MIN_WORK, np.float32)),
+                    family_of)
     assert [g.parallel for g in cheap] == [False]
     assert [g.parallel for g in costly] == [True]
     assert [g.parallel for g in big] == [True]

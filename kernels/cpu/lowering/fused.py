@@ -20,7 +20,7 @@ import numpy as np
 
 from tracer import Const, Var
 
-from ..fusion import Group, fused_kind
+from ...fusion import Group
 from .elementwise import expression
 from .reduction import REDUCERS, TAKES_SCRATCH, accumulator_dtype
 from ..runtime import BLOCK
@@ -131,7 +131,7 @@ def _body(em, group: Group, access: dict, loops: list, stores: dict) -> dict:
     """Emit the per-element code: loads, one local per value, stores. Returns the locals."""
     values, loaded = {}, {}
     for op in group.ops:
-        if fused_kind(op) == "reduction":
+        if group.reduces(op):
             continue
         operands = []
         for v in op.inputs:
@@ -168,9 +168,9 @@ def lower_fused(em, group: Group, gid: int):
     stores = {}
     for op in group.ops:
         out = op.outputs[0]
-        if fused_kind(op) != "reduction" and em.needed_outside(out, gid):
+        if not group.reduces(op) and em.needed_outside(out, gid):
             stores[out] = _target(em, em.alloc(out))
-    reductions = [op for op in group.ops if fused_kind(op) == "reduction"]
+    reductions = [op for op in group.ops if group.reduces(op)]
     if not reductions:
         _nest(em, group.parallel, group, loops, access, stores)
     elif loops[-1].reduced and not any(loop.reduced for loop in loops[:-1]):

@@ -1,4 +1,6 @@
-"""Partition a graph into groups, each lowered to one loop nest or one library/loop call.
+"""Partition a graph into groups, each lowered to one loop nest or one library/loop call;
+shared by the backends, each of which says through its `family_of` which primitives it
+fuses ("elementwise" and "reduction") and names the family of the others.
 
 The fusion rule: a *fused* group has a domain D (a shape) and runs one loop nest over D.
 Every element-wise op in it (arithmetic, casts, comparisons, select, broadcast_to) has
@@ -18,13 +20,13 @@ on the same side of the threshold share one source and one compiled function."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from tracer import Graph, Op, Var
 
-from ..shapes import prod
-from .lowering import family_of
+from .shapes import prod
 
-__all__ = ["Group", "partition", "PARALLEL_MIN_WORK", "fused_kind"]
+__all__ = ["Group", "partition", "PARALLEL_MIN_WORK"]
 
 # A fused loop runs in parallel when its work, elements times the summed cost of its ops,
 # is at least PARALLEL_MIN_WORK. Waking the thread pool costs microseconds (far more on a
@@ -48,6 +50,10 @@ class Group:
     parallel: bool = False
     index: int = 0              # creation order: ties in the schedule keep it
     ancestors: set = field(default_factory=set)   # indices of groups this one needs
+    reductions: set = field(default_factory=set)  # fused: its ops that reduce `axes`
+
+    def reduces(self, op: Op) -> bool:
+        return op in self.reductions
 
     def __repr__(self):
         names = " ".join(op.prim.name for op in self.ops)
@@ -58,20 +64,20 @@ class Group:
         return f"fused{list(self.domain)}{red}{par}[{names}]"
 
 
-def fused_kind(op: Op) -> str | None:
-    """"elementwise" or "reduction" for ops a fused group can take, else None. A reduction
-    over no axes is a cast, so it fuses as an element-wise op."""
-    family = family_of(op.prim.name)
-    if family == "reduction":
-        return "elementwise" if op.params["axes"] == () else "reduction"
-    return "elementwise" if family == "elementwise" else None
-
-
 class _Partition:
-    def __init__(self):
+    def __init__(self, family_of: Callable[[str], str]):
+        self.family_of = family_of
         self.groups: dict[int, Group] = {}
         self.group_of: dict[Var, Group] = {}   # producer group of each op output
         self._next = 0
+
+    def fused_kind(self, op: Op) -> str | None:
+        """"elementwise" or "reduction" for ops a fused group can take, else None. A
+        reduction over no axes is a cast, so it fuses as an element-wise op."""
+        family = self.family_of(op.prim.name)
+        if family == "reduction":
+            return "elementwise" if op.params["axes"] == () else "reduction"
+        return "elementwise" if family == "elementwise" else None
 
     def new(self, op, kind, domain=None, axes=None) -> Group:
         g = Group([], kind, domain, axes, index=self._next)
@@ -110,6 +116,7 @@ class _Partition:
         """Move b's ops into a and drop b (ops are put back in graph order at the end)."""
         a.ops = a.ops + b.ops
         a.axes = a.axes if a.axes is not None else b.axes
+        a.reductions |= b.reductions
         for v, g in self.group_of.items():
             if g is b:
                 self.group_of[v] = a
@@ -128,12 +135,15 @@ class _Partition:
                 and (axes is None or g.axes is None or g.axes == axes))
 
 
-def partition(graph: Graph, parallel_ok: bool = True) -> list[Group]:
-    """The fusion groups of `graph`, in an order that respects their dependencies."""
-    part = _Partition()
+def partition(graph: Graph, family_of: Callable[[str], str],
+              parallel_ok: bool = True) -> list[Group]:
+    """The fusion groups of `graph`, in an order that respects their dependencies.
+    `family_of(primitive name)`: the backend's family of each primitive (raising for one
+    it cannot compile); a non-fused group's `kind` is its op's family."""
+    part = _Partition(family_of)
     position = {id(op): i for i, op in enumerate(graph.ops)}
     for op in graph.ops:
-        kind = fused_kind(op)
+        kind = part.fused_kind(op)
         if kind is None:
             part.new(op, family_of(op.prim.name))
             continue
@@ -164,6 +174,8 @@ def partition(graph: Graph, parallel_ok: bool = True) -> list[Group]:
             part.add(target, op)
             if axes is not None:
                 target.axes = axes
+        if axes is not None:
+            target.reductions.add(op)
     groups = _schedule(list(part.groups.values()), position)
     for g in groups:
         if g.kind == "fused":
@@ -177,7 +189,7 @@ def partition(graph: Graph, parallel_ok: bool = True) -> list[Group]:
 
 def _in_domain(g: Group, v: Var) -> bool:
     """Is v an element-wise value of g (not the result of one of its reductions)?"""
-    return all(not (v in op.outputs and fused_kind(op) == "reduction") for op in g.ops)
+    return not any(v in op.outputs for op in g.reductions)
 
 
 def _no_cycle_join(part: _Partition, g: Group, op: Op) -> bool:
