@@ -25,7 +25,6 @@ def _is_literal(v) -> bool:
 
 def lower_fused(pl, group) -> None:
     domain = tuple(group.domain)
-    internal = {v for op in group.ops for v in op.outputs}
     loads, loaded, body, names, reds = [], {}, [], {}, []
     count = itertools.count()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracer import Const, Var
+from tracer import Const
 
 from . import control, loops
 from .expr import RULES

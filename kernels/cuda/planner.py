@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracer import Const, Graph, Var
+from tracer import Graph, Var
 from tracer.builder import dead_code_elimination
 
 from ..fusion import partition
