@@ -31,10 +31,12 @@ __all__ = ["Group", "partition", "PARALLEL_MIN_WORK"]
 # A fused loop runs in parallel when its work, elements times the summed cost of its ops,
 # is at least PARALLEL_MIN_WORK. Waking the thread pool costs microseconds (far more on a
 # loaded 2-core machine), and each parallel loop adds ~1 s to a program's first compile,
-# so cheap memory-bound loops (an SGD update, 2 ops) stay serial below ~1M elements, while
-# a tanh layer of 0.5M elements (~20x the work per element) runs on every core: an MLP
-# step at batch 1024 got 8% faster, measured.
-PARALLEL_MIN_WORK = 1 << 21
+# so small loops stay serial. One core does not saturate memory, though: an MLP step's SGD
+# updates (2 ops on 784x512 and 512x512 weights) on both cores made the step at batch 32
+# 15-20% faster and at batch 128 up to 10% (measured; batch 1024 the same), for ~1.8 s more
+# of its first compile; a tanh layer (~20x the work per element) goes parallel from ~30k
+# elements.
+PARALLEL_MIN_WORK = 1 << 19
 TRANSCENDENTAL_COST = 16     # a vectorised tanh/exp/log is ~30 instructions, an add one
 TRANSCENDENTAL = frozenset({
     "exp", "expm1", "log", "log1p", "tanh", "erf", "sin", "cos", "tan", "arcsin", "arccos",
