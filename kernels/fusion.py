@@ -104,8 +104,11 @@ class _Partition:
                 x.ancestors |= new
 
     def mergeable(self, a: Group, b: Group) -> bool:
-        """Merging a and b is acyclic unless a path a -> x -> b (or b -> x -> a) runs
-        through a third group x."""
+        """a and b can merge unless one reads a reduction result of the other (complete
+        only after the loop), or a path a -> x -> b (or b -> x -> a) runs through a third
+        group x (a cycle)."""
+        if _reads_reduction_of(a, b) or _reads_reduction_of(b, a):
+            return False
         for x in self.groups.values():
             if x is a or x is b:
                 continue
@@ -192,6 +195,12 @@ def partition(graph: Graph, family_of: Callable[[str], str],
 def _in_domain(g: Group, v: Var) -> bool:
     """Is v an element-wise value of g (not the result of one of its reductions)?"""
     return not any(v in op.outputs for op in g.reductions)
+
+
+def _reads_reduction_of(x: Group, y: Group) -> bool:
+    """Does an op of x read a reduction result of y?"""
+    results = {v for op in y.reductions for v in op.outputs}
+    return any(v in results for op in x.ops for v in op.inputs)
 
 
 def _no_cycle_join(part: _Partition, g: Group, op: Op) -> bool:

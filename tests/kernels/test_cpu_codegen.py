@@ -34,6 +34,20 @@ def test_a_reduction_result_is_not_read_inside_its_own_loop(cpu):
         np.testing.assert_allclose(got, want, rtol=1e-13)
 
 
+def test_groups_that_read_each_others_reductions_do_not_merge(cpu):
+    # `m` joins tanh's group, reading the sum of another group; `m > g` then consumes both
+    # groups: merging them would read the sum inside its own loop (found by a random
+    # program; it raised a KeyError in the lowering)
+    def f(a):
+        g = a * a
+        m = np.tanh(a) * np.sum(g)
+        return np.where(m > g, m, g - 1)
+    a = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
+    prog = _compile(cpu, f, a)
+    assert len([g for g in prog.groups if g.kind == "fused"]) == 2
+    np.testing.assert_allclose(prog(a)[0], f(a), rtol=1e-6)
+
+
 def test_source_has_no_sizes_and_float32_stays_float32(cpu):
     def f(x, y):
         return np.tanh(x @ y) * 2.5 + 1, np.sum(x, axis=0)
