@@ -65,8 +65,8 @@ _step = st.tuples(st.sampled_from(["unary", "binary", "reduce", "view", "dot", "
                   st.integers(0, 63), st.integers(0, 63), st.integers(0, 63))
 
 
-# each example compiles a program (~1 s): few examples, and no shrinking (minutes)
-@settings(max_examples=6, deadline=None, derandomize=True, database=None,
+# each example compiles a program (~1 s): a dozen examples, and no shrinking (minutes)
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
           phases=(Phase.explicit, Phase.generate),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(steps=st.lists(_step, min_size=5, max_size=40),
