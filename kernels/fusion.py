@@ -33,7 +33,7 @@ __all__ = ["Group", "partition", "PARALLEL_MIN_WORK"]
 # loaded 2-core machine), and each parallel loop adds ~1 s to a program's first compile,
 # so small loops stay serial. One core does not saturate memory, though: an MLP step's SGD
 # updates (2 ops on 784x512 and 512x512 weights) on both cores made the step at batch 32
-# 15-20% faster and at batch 128 up to 10% (measured; batch 1024 the same), for ~1.8 s more
+# 15-25% faster and at batch 128 up to 10% (measured; batch 1024 the same), for ~1.8 s more
 # of its first compile; a tanh layer (~20x the work per element) goes parallel from ~30k
 # elements.
 PARALLEL_MIN_WORK = 1 << 19
