@@ -60,6 +60,18 @@ def test_broadcasting_strided_and_sliced_operands():
     _close(jit(f, backend=HOST)(a, b, c), f(a, b, c), 1e-12)
 
 
+def test_groups_reading_each_others_reductions_stay_apart():
+    # the shared partition (kernels/fusion.py): `m` reads the sum of another group, and
+    # `m > g` consumes both groups, which must not merge
+    a = np.random.default_rng(1).normal(size=(3, 4)).astype(np.float32)
+
+    def f(a):
+        g = a * a
+        m = np.tanh(a) * np.sum(g)
+        return np.where(m > g, m, g - 1)
+    _close(jit(f, backend=HOST)(a), f(a), 1e-6)
+
+
 @pytest.mark.parametrize("library", ["numba", "cupy", "torch"])
 def test_matrix_products_on_every_library(monkeypatch, library):
     from kernels.cuda.matmul import blas_library
