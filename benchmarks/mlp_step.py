@@ -147,5 +147,6 @@ def main(argv=None) -> None:
                         for k in names)
         print(f"{n:>6}  {cells}  {ratios}  {mib}")
 
+
 if __name__ == "__main__":
     main()

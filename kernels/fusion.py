@@ -57,13 +57,16 @@ class Group:
     def reduces(self, op: Op) -> bool:
         return op in self.reductions
 
+    def flags(self) -> str:
+        """A fused group's " reduce(axes)" and " parallel", as they apply."""
+        red = "" if self.axes is None else f" reduce{tuple(self.axes)}"
+        return red + (" parallel" if self.parallel else "")
+
     def __repr__(self):
         names = " ".join(op.prim.name for op in self.ops)
         if self.kind != "fused":
             return f"{self.kind}[{names}]"
-        red = "" if self.axes is None else f" reduce{self.axes}"
-        par = " parallel" if self.parallel else ""
-        return f"fused{list(self.domain)}{red}{par}[{names}]"
+        return f"fused{list(self.domain)}{self.flags()}[{names}]"
 
 
 class _Partition:

@@ -74,9 +74,7 @@ def _describe(group: Group) -> str:
     names = " ".join(op.prim.name for op in group.ops)
     if group.kind != "fused":
         return f"# {group.kind}: {names}"
-    red = "" if group.axes is None else f" reduce{tuple(group.axes)}"
-    par = " parallel" if group.parallel else ""
-    return f"# fused rank {len(group.domain)}{red}{par}: {names}"
+    return f"# fused rank {len(group.domain)}{group.flags()}: {names}"
 
 
 def generate(graph: Graph, fastmath: bool = False, parallel: bool | None = None) -> Generated:
